@@ -1,0 +1,48 @@
+# pg_webhooks: build the extension install script from sql/, the worker from
+# outbox-worker/, install both, and run every test against a throwaway cluster.
+
+EXTENSION    = pg_webhooks
+VERSION      = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/$(EXTENSION).control)
+INSTALL_SQL  = extension/$(EXTENSION)--$(VERSION).sql
+SQL_SOURCES  = $(addprefix sql/,$(shell grep -v '^\#' sql/manifest.txt))
+MIGRATIONS   = $(wildcard migrations/$(EXTENSION)--*--*.sql)
+WORKER_BUILD = build/worker
+PG_CONFIG   ?= pg_config
+SHAREDIR     = $(shell $(PG_CONFIG) --sharedir)
+BINDIR      ?= /usr/local/bin
+
+.PHONY: all sql worker install deps test demo bench clean
+
+all: sql worker
+
+sql: $(INSTALL_SQL)
+
+# The install script is generated, never committed: sql/ is the source.
+$(INSTALL_SQL): sql/manifest.txt $(SQL_SOURCES) extension/$(EXTENSION).control
+	@{ echo "-- $(EXTENSION) $(VERSION): generated from sql/ by make; do not edit"; \
+	   for f in $(SQL_SOURCES); do echo; echo "-- $$f"; cat $$f; done; } > $@.tmp
+	@mv $@.tmp $@
+	@echo "built $@"
+
+worker:
+	@if [ -f outbox-worker/CMakeLists.txt ]; then \
+	  cmake -S outbox-worker -B $(WORKER_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
+	  cmake --build $(WORKER_BUILD) -j2; \
+	fi
+
+install: all
+	install -d $(SHAREDIR)/extension
+	install -m 644 extension/$(EXTENSION).control $(INSTALL_SQL) $(MIGRATIONS) $(SHAREDIR)/extension/
+	@if [ -x $(WORKER_BUILD)/webhooks-worker ]; then install -m 755 $(WORKER_BUILD)/webhooks-worker $(BINDIR)/; fi
+
+deps:
+	@scripts/install-deps
+
+test: deps all install
+	@tests/run
+
+demo: deps all install
+	@scripts/demo
+
+clean:
+	rm -rf build extension/$(EXTENSION)--*.sql

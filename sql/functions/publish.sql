@@ -1,0 +1,29 @@
+-- Publishes an event inside the caller's transaction: nothing is sent unless
+-- it commits. A repeated idempotency key for the same event type returns the
+-- first event's id and publishes nothing new.
+CREATE FUNCTION webhooks.publish(event_type text, payload jsonb, idempotency_key text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    event_id uuid;
+BEGIN
+    INSERT INTO webhooks.events (event_type, payload, idempotency_key)
+    VALUES (publish.event_type, publish.payload, publish.idempotency_key)
+    RETURNING id INTO event_id;
+    IF event_id IS NULL THEN  -- skipped: the key was seen before
+        SELECT e.id INTO event_id FROM webhooks.events e
+         WHERE e.event_type = publish.event_type AND e.idempotency_key = publish.idempotency_key;
+    END IF;
+    RETURN event_id;
+END
+$$;
+
+COMMENT ON FUNCTION webhooks.publish(text, jsonb, text) IS
+    'publish an event in the current transaction; returns its id (the first event''s id for a repeated idempotency key)';
+
+/* publishing is the publisher's whole job; nobody else gets it by default */
+REVOKE ALL ON FUNCTION webhooks.publish(text, jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION webhooks.publish(text, jsonb, text) TO webhooks_publisher, webhooks_admin;

@@ -1,0 +1,29 @@
+-- The hot outbox: one row per (event, subscription) still to be sent, or
+-- failed and kept for webhooks.replay. Delivered messages are deleted (their
+-- story is in webhooks.deliveries), so the table and its indexes stay small.
+CREATE TABLE webhooks.messages (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id         uuid   NOT NULL REFERENCES webhooks.events (id) ON DELETE CASCADE,
+    subscription_id  bigint NOT NULL REFERENCES webhooks.subscriptions (id) ON DELETE CASCADE,
+    state            text   NOT NULL DEFAULT 'pending' CONSTRAINT messages_state CHECK (state IN ('pending', 'failed')),
+    attempts         int    NOT NULL DEFAULT 0,  -- attempts made so far
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    lease_owner      text,
+    lease_expires_at timestamptz,
+    created_at       timestamptz NOT NULL DEFAULT now()
+);
+-- The claim walks one subscription's due messages in order.
+CREATE INDEX messages_due ON webhooks.messages (subscription_id, next_attempt_at) WHERE state = 'pending';
+CREATE INDEX messages_failed ON webhooks.messages (subscription_id) WHERE state = 'failed';
+CREATE INDEX messages_event_id ON webhooks.messages (event_id);
+
+-- A queue table lives on deletes: vacuum it early and often.
+ALTER TABLE webhooks.messages SET (
+    autovacuum_vacuum_scale_factor = 0.01,
+    autovacuum_vacuum_threshold = 1000,
+    autovacuum_vacuum_cost_delay = 0,
+    autovacuum_analyze_scale_factor = 0.02
+);
+
+COMMENT ON TABLE webhooks.messages IS
+    'outbox: messages not yet delivered (pending) or given up on (failed, kept for webhooks.replay)';

@@ -1,0 +1,43 @@
+-- The operator's interface (contract §4): plain INSERT / UPDATE / DELETE in
+-- psql. Triggers validate input with clear messages and enforce re-enable
+-- semantics; the CHECKs are the backstop.
+CREATE TABLE webhooks.subscriptions (
+    id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name                 text NOT NULL UNIQUE CONSTRAINT subscriptions_name_not_blank CHECK (btrim(name) <> ''),
+    url                  text NOT NULL CONSTRAINT subscriptions_url_valid CHECK (webhooks.url_error(url) IS NULL),
+    event_types          text[] NOT NULL CONSTRAINT subscriptions_event_types_not_empty CHECK (cardinality(event_types) > 0),
+    secret               text NOT NULL DEFAULT webhooks.generate_secret()
+                         CONSTRAINT subscriptions_secret_valid CHECK (webhooks.secret_error(secret) IS NULL),
+    enabled              boolean NOT NULL DEFAULT true,
+    auto_disabled_at     timestamptz,
+    consecutive_failures int NOT NULL DEFAULT 0,
+    last_error           text,
+    retry_schedule       interval[] NOT NULL DEFAULT '{5s,5min,30min,2h,5h,10h,10h}'
+                         CONSTRAINT subscriptions_retry_schedule_valid CHECK (array_position(retry_schedule, NULL) IS NULL),
+    timeout              interval NOT NULL DEFAULT '10s'
+                         CONSTRAINT subscriptions_timeout_range CHECK (timeout > '0' AND timeout <= '5 min'),
+    max_in_flight        int NOT NULL DEFAULT 64 CONSTRAINT subscriptions_max_in_flight_positive CHECK (max_in_flight > 0),
+    circuit_threshold    int NOT NULL DEFAULT 5 CONSTRAINT subscriptions_circuit_threshold_positive CHECK (circuit_threshold > 0),
+    headers              jsonb NOT NULL DEFAULT '{}',
+    -- internal state, not part of the contract
+    previous_secret            text,  -- still signs until previous_secret_expires_at (rotate_secret)
+    previous_secret_expires_at timestamptz,
+    probe_at             timestamptz, -- a tripped circuit may be probed from then on
+    probe_cooldown       interval,    -- current cool-down; doubles on each failed probe
+    in_flight            int NOT NULL DEFAULT 0, -- leased messages, kept by claim/record/release
+    created_at           timestamptz NOT NULL DEFAULT now(),
+    updated_at           timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE webhooks.subscriptions IS
+    'webhook subscribers; administer with plain SQL (INSERT ... RETURNING secret to copy the generated secret)';
+COMMENT ON COLUMN webhooks.subscriptions.event_types IS
+    'patterns: exact name, "*" for one segment, ">" as last segment for one or more';
+COMMENT ON COLUMN webhooks.subscriptions.enabled IS
+    'false = paused by the operator (auto_disabled_at NULL) or tripped by the circuit; setting it true clears the failure state';
+COMMENT ON COLUMN webhooks.subscriptions.retry_schedule IS
+    'delay before attempt 2, 3, ...; length + 1 = max attempts; each delay jittered by ±20%';
+COMMENT ON COLUMN webhooks.subscriptions.max_in_flight IS
+    'concurrent requests to this subscription across all workers';
+COMMENT ON COLUMN webhooks.subscriptions.headers IS
+    'extra request headers, a JSON object of strings; may not set the signature or content-type headers';

@@ -1,0 +1,29 @@
+-- Fan-out at publish: one message per routed subscription, in one set-based
+-- statement per INSERT statement, and one NOTIFY per statement that created
+-- messages (a per-row NOTIFY would serialise committing publishers).
+CREATE FUNCTION webhooks.tg_events__fan_out()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    created bigint;
+BEGIN
+    INSERT INTO webhooks.messages (event_id, subscription_id)
+    SELECT e.id, r.subscription_id
+      FROM new_events e
+      JOIN webhooks.routes r ON r.event_type = e.event_type
+     WHERE r.subscription_id IS DISTINCT FROM e.about_subscription_id;
+    GET DIAGNOSTICS created = ROW_COUNT;
+    IF created > 0 THEN
+        PERFORM pg_notify('webhooks', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER _200_fan_out
+    AFTER INSERT ON webhooks.events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION webhooks.tg_events__fan_out();
