@@ -6,6 +6,7 @@ CREATE FUNCTION webhooks.watch_table(tbl regclass, event_prefix text DEFAULT NUL
 RETURNS void
 LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp
+SET client_min_messages TO warning  -- replacing missing triggers is no news
 AS $$
 DECLARE
     prefix text;
