@@ -5,13 +5,16 @@ EXTENSION    = pg_webhooks
 VERSION      = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/$(EXTENSION).control)
 INSTALL_SQL  = extension/$(EXTENSION)--$(VERSION).sql
 SQL_SOURCES  = $(addprefix sql/,$(shell grep -v '^\#' sql/manifest.txt))
-MIGRATIONS   = $(wildcard migrations/$(EXTENSION)--*--*.sql)
+# migrations/ holds the upgrade scripts (A--B) and, frozen at each release,
+# that release's full install script, so every released version can be
+# installed and upgraded from.
+MIGRATIONS   = $(filter-out migrations/$(EXTENSION)--$(VERSION).sql,$(wildcard migrations/$(EXTENSION)--*.sql))
 WORKER_BUILD = build/worker
 PG_CONFIG   ?= pg_config
 SHAREDIR     = $(shell $(PG_CONFIG) --sharedir)
 BINDIR      ?= /usr/local/bin
 
-.PHONY: all sql worker install deps test demo bench clean
+.PHONY: all sql worker install deps test demo release clean
 
 all: sql worker
 
@@ -43,6 +46,12 @@ test: deps all install
 
 demo: deps all install
 	@scripts/demo
+
+# Freeze the current install script as released: from then on sql/ changes
+# need a new version and an upgrade script (tests/shell/install_paths.t).
+release: sql
+	cp $(INSTALL_SQL) migrations/$(EXTENSION)--$(VERSION).sql
+	@echo "froze migrations/$(EXTENSION)--$(VERSION).sql"
 
 clean:
 	rm -rf build extension/$(EXTENSION)--*.sql
