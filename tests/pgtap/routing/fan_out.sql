@@ -2,7 +2,7 @@
 -- precomputed routes kept current when event types or subscriptions change;
 -- later subscriptions do not receive earlier events; paused ones keep theirs.
 BEGIN;
-SELECT plan(12);
+SELECT plan(13);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created'), ('order.paid'), ('order.item.added'), ('invoice.paid');
 INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES
@@ -40,10 +40,15 @@ INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES ('late', 'htt
 SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.subscriptions s ON s.id = m.subscription_id WHERE s.name = 'late'),
           0::bigint, 'a later subscription receives no earlier event');
 
--- one statement inserting many events fans out all of them
+-- one statement inserting many events fans out all of them, in one trigger
+-- call (so one NOTIFY), not one per row
+SET LOCAL track_functions = 'pl';
 INSERT INTO webhooks.events (event_type, payload) SELECT 'invoice.paid', jsonb_build_object('n', n) FROM generate_series(1, 50) n;
 SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id WHERE e.payload ? 'n'),
           200::bigint, 'a multi-row INSERT fans out every row (50 events x 4 subscriptions)');
+
+SELECT is((SELECT calls FROM pg_stat_xact_user_functions WHERE schemaname = 'webhooks' AND funcname = 'tg_events__fan_out'),
+          1::bigint, 'the fan-out (and its NOTIFY) ran once for the 50-row statement');
 
 DELETE FROM webhooks.subscriptions WHERE name = 'late';
 SELECT is((SELECT count(*) FROM webhooks.routes r WHERE NOT EXISTS (SELECT FROM webhooks.subscriptions s WHERE s.id = r.subscription_id)),
