@@ -1,7 +1,6 @@
 -- Validates what an operator writes with clear messages (the table's CHECKs
--- are the backstop), keeps updated_at, and gives "enabled = true" its one
--- meaning: re-enable after a trip or resume after a pause clear the failure
--- state.
+-- are the backstop). It fires only when a validated column is written, so the
+-- claim's and record's own updates of the row do not pay for it.
 CREATE FUNCTION webhooks.tg_subscriptions__validate()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -56,22 +55,10 @@ BEGIN
         RAISE EXCEPTION 'retry_schedule may hold only non-negative intervals' USING ERRCODE = 'check_violation';
     END IF;
 
-    IF TG_OP = 'UPDATE' THEN
-        IF NEW.enabled AND NOT OLD.enabled THEN
-            NEW.auto_disabled_at := NULL;
-            NEW.consecutive_failures := 0;
-            NEW.last_error := NULL;
-            NEW.probe_at := NULL;
-            NEW.probe_cooldown := NULL;
-            -- held messages are due now
-            PERFORM pg_notify('webhooks', '');
-        END IF;
-        NEW.updated_at := now();
-    END IF;
     RETURN NEW;
 END
 $$;
 
 CREATE TRIGGER _100_validate
-    BEFORE INSERT OR UPDATE ON webhooks.subscriptions
+    BEFORE INSERT OR UPDATE OF url, event_types, secret, headers, retry_schedule ON webhooks.subscriptions
     FOR EACH ROW EXECUTE FUNCTION webhooks.tg_subscriptions__validate();

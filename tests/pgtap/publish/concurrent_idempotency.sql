@@ -31,7 +31,16 @@ SELECT is((SELECT count(*) FROM dblink('setup', $$SELECT 1 FROM webhooks.events 
           1::bigint, 'one event was committed');
 SELECT is((SELECT payload->>'from' FROM dblink('setup', $$SELECT payload FROM webhooks.events$$) AS t(payload jsonb)), 'a', 'the first publisher''s payload');
 
-SELECT ok((SELECT count(*) FROM dblink_get_notify('listener') WHERE notify_name = 'webhooks') >= 1, 'a committed publish notified the listeners');
+-- notifications reach the listener asynchronously: poll for up to 5 s
+CREATE FUNCTION pg_temp.notified(conn text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..50 LOOP
+        IF EXISTS (SELECT FROM dblink_get_notify(conn) WHERE notify_name = 'webhooks') THEN RETURN true; END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+    RETURN false;
+END $$;
+SELECT ok(pg_temp.notified('listener'), 'a committed publish notified the listeners');
 
 SELECT dblink_disconnect(c) FROM unnest(ARRAY['setup', 'listener', 'a', 'b']) c;
 SELECT * FROM finish();
