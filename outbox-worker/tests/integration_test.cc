@@ -1,0 +1,320 @@
+// End to end: a real PostgreSQL database (cloned from
+// $WEBHOOKS_TEST_TEMPLATE_DB), a real receiver on 127.0.0.1 and the
+// webhooks-worker binary. Only loopback is ever connected to.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "support.h"
+
+namespace webhooks::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Integration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    try {
+      db_ = std::make_unique<TestDatabase>();
+    } catch (const std::exception& e) {
+      FAIL() << e.what();
+    }
+    db_->Exec("INSERT INTO webhooks.event_types (name) VALUES ('order.created')");
+  }
+
+  void TearDown() override {
+    if (HasFailure())
+      for (auto& w : workers_) std::cerr << "---- worker log (pid " << w->pid() << ")\n" << w->log() << "----\n";
+    workers_.clear();  // SIGKILLs any still running, before the database goes
+    db_.reset();
+  }
+
+  // Creates a subscription to order.created; returns its secret.
+  std::string Subscribe(const std::string& url, const std::string& extra_columns = "",
+                        const std::string& extra_values = "") {
+    return db_->Scalar("INSERT INTO webhooks.subscriptions (name, url, event_types" + extra_columns +
+                       ") VALUES ('test', '" + url + "', '{order.created}'" + extra_values + ") RETURNING secret");
+  }
+
+  void Publish(int n) {
+    db_->Exec("SELECT webhooks.publish('order.created', jsonb_build_object('n', i)) FROM generate_series(1, " +
+              std::to_string(n) + ") AS i");
+  }
+
+  // The fixture owns the process: its log is printed if the test fails.
+  WorkerProcess* Start(std::vector<std::string> args) {
+    workers_.push_back(std::make_unique<WorkerProcess>(db_->conninfo(), std::move(args)));
+    return workers_.back().get();
+  }
+
+  // Runs `webhooks-worker --once …` to completion; returns its exit code.
+  int RunOnce(std::vector<std::string> args) {
+    args.push_back("--once");
+    auto w = Start(args);
+    auto rc = w->Wait(60s);
+    EXPECT_TRUE(rc.has_value()) << "--once did not finish";
+    return rc.value_or(-1);
+  }
+
+  long long Pending() { return db_->Count("SELECT count(*) FROM webhooks.messages WHERE state = 'pending'"); }
+  long long Delivered() { return db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered'"); }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::vector<std::unique_ptr<WorkerProcess>> workers_;
+};
+
+const std::vector<std::string> kLocal = {"--allow-private-networks"};
+
+TEST(IntegrationSetup, TemplateDatabaseIsConfigured) {
+  // Says loudly, instead of skipping, when the harness did not provide a database.
+  const char* tmpl = std::getenv("WEBHOOKS_TEST_TEMPLATE_DB");
+  ASSERT_TRUE(tmpl != nullptr && *tmpl != '\0')
+      << "WEBHOOKS_TEST_TEMPLATE_DB is not set: the integration tests need a database with "
+         "pg_webhooks installed (run `make test`)";
+}
+
+TEST_F(Integration, DeliveredEndToEndWithVerifiedSignature) {
+  Receiver rx;
+  std::string secret = Subscribe(rx.url(), ", headers", ", '{\"X-Tenant\": \"acme\"}'");
+  Publish(3);
+  ASSERT_EQ(RunOnce(kLocal), 0);
+  auto got = rx.requests();
+  ASSERT_EQ(got.size(), 3u);
+  std::set<std::string> ids, ns;
+  for (const auto& r : got) {
+    EXPECT_TRUE(VerifySignature(secret, r)) << r.headers.at("webhook-signature");
+    EXPECT_EQ(r.headers.at("content-type"), "application/json");
+    EXPECT_EQ(r.headers.at("user-agent"), "pg_webhooks/0.1.0");
+    EXPECT_EQ(r.headers.at("x-tenant"), "acme");
+    EXPECT_LE(std::abs(std::stoll(r.headers.at("webhook-timestamp")) - std::time(nullptr)), 60);
+    auto body = nlohmann::json::parse(r.body);
+    EXPECT_EQ(body["type"], "order.created");
+    EXPECT_TRUE(body["timestamp"].is_string());
+    ns.insert(body["data"]["n"].dump());
+    ids.insert(r.headers.at("webhook-id"));
+  }
+  EXPECT_EQ(ns, (std::set<std::string>{"1", "2", "3"}));
+  // webhook-id is the event's id.
+  for (const auto& row : db_->Rows("SELECT id::text FROM webhooks.events")) EXPECT_TRUE(ids.count(row[0])) << row[0];
+  EXPECT_EQ(Delivered(), 3);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE status_code = 200 AND worker_id IS NOT NULL"), 3);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages"), 0);
+}
+
+TEST_F(Integration, ServerErrorThenSuccessIsRetriedAndDelivered) {
+  Receiver rx([](int nth, const Received&) { return nth == 0 ? 500 : 200; });
+  Subscribe(rx.url(), ", retry_schedule", ", '{100ms,100ms}'");
+  Publish(2);
+  auto w = Start(kLocal);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 2; }, 20s)) << "delivered=" << Delivered();
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  EXPECT_EQ(rx.count(), 4u);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'retrying' AND status_code = 500 "
+                       "AND attempt = 1"),
+            2);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered' AND attempt = 2"), 2);
+}
+
+TEST_F(Integration, NotFoundFailsWithoutRetry) {
+  Receiver rx([](int, const Received&) { return 404; });
+  Subscribe(rx.url(), ", retry_schedule", ", '{100ms,100ms}'");
+  Publish(1);
+  ASSERT_EQ(RunOnce(kLocal), 0);
+  std::this_thread::sleep_for(300ms);  // a retry would be due by now
+  ASSERT_EQ(RunOnce(kLocal), 0);
+  EXPECT_EQ(rx.count(), 1u);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'failed' AND status_code = 404"), 1);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), 1);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE state = 'failed'"), 1);
+}
+
+TEST_F(Integration, HangingReceiverTimesOutAndIsRetried) {
+  Receiver* rxp = nullptr;
+  Receiver rx([&rxp](int nth, const Received&) {
+    if (nth == 0) rxp->SleepWhileHeld(5s);
+    return 200;
+  });
+  rxp = &rx;
+  rx.Hold();
+  Subscribe(rx.url(), ", retry_schedule, timeout", ", '{100ms,100ms}', '500ms'");
+  Publish(1);
+  auto w = Start(kLocal);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 1; }, 20s));
+  rx.Unhold();
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  auto first = db_->Rows("SELECT outcome, coalesce(status_code::text, 'null'), error, duration_ms FROM "
+                         "webhooks.deliveries WHERE attempt = 1");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0][0], "retrying");
+  EXPECT_EQ(first[0][1], "null");
+  EXPECT_NE(first[0][2].find("timeout"), std::string::npos) << first[0][2];
+  EXPECT_GE(std::stoi(first[0][3]), 450);
+  EXPECT_LT(std::stoi(first[0][3]), 3000);
+  EXPECT_GE(rx.count(), 2u);
+}
+
+TEST_F(Integration, CircuitTripsAtThresholdAndRecoversByProbe) {
+  std::atomic<int> status{500};
+  Receiver rx([&status](int, const Received&) { return status.load(); });
+  Subscribe(rx.url(), ", retry_schedule, circuit_threshold", ", '{100ms,100ms,100ms,100ms,100ms,100ms}', 3");
+  Publish(2);
+  auto w = Start(kLocal);
+  auto state = [&] { return db_->Scalar("SELECT state FROM webhooks.subscription_status WHERE name = 'test'"); };
+  ASSERT_TRUE(Eventually([&] { return state() == "tripped"; }, 20s)) << "state=" << state();
+  // Attempts already in flight when it tripped may still land: at least the threshold.
+  EXPECT_GE(db_->Count("SELECT consecutive_failures FROM webhooks.subscriptions"), 3);
+  std::this_thread::sleep_for(300ms);
+  size_t while_tripped = rx.count();
+  EXPECT_LE(while_tripped, 4u);
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(rx.count(), while_tripped);  // nothing more is sent until the probe
+  status = 200;
+  // Skip the cool-down: make the probe due now (internal column, docs/internals.md).
+  db_->Exec("UPDATE webhooks.subscriptions SET probe_at = now()");
+  EXPECT_TRUE(Eventually([&] { return state() == "active"; }, 20s)) << "state=" << state();
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 2; }, 20s)) << "delivered=" << Delivered();
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.subscriptions WHERE enabled AND auto_disabled_at IS NULL "
+                       "AND consecutive_failures = 0"),
+            1);
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+}
+
+TEST_F(Integration, TwoWorkersNeverDeliverTheSameMessageTwice) {
+  Receiver rx;
+  Subscribe(rx.url(), ", max_in_flight", ", 1000");
+  constexpr int kN = 400;
+  Publish(kN);
+  std::vector<std::string> args = {"--allow-private-networks", "--concurrency", "16", "--batch-size", "8"};
+  auto a = Start(args);
+  auto b = Start(args);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == kN; }, 60s)) << "delivered=" << Delivered();
+  a->Signal(SIGTERM);
+  b->Signal(SIGTERM);
+  EXPECT_EQ(a->Wait(15s), 0);
+  EXPECT_EQ(b->Wait(15s), 0);
+  std::map<std::string, int> per_id;
+  for (const auto& r : rx.requests()) ++per_id[r.headers.at("webhook-id")];
+  EXPECT_EQ(per_id.size(), size_t(kN));
+  for (const auto& [id, n] : per_id) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), kN);
+  // Both took part.
+  EXPECT_EQ(db_->Count("SELECT count(DISTINCT worker_id) FROM webhooks.deliveries"), 2);
+}
+
+TEST_F(Integration, KilledWorkersMessagesAreDeliveredByAnotherAfterLeaseExpiry) {
+  Receiver* rxp = nullptr;
+  Receiver rx([&rxp](int, const Received&) {
+    rxp->SleepWhileHeld(20s);
+    return 200;
+  });
+  rxp = &rx;
+  rx.Hold();
+  Subscribe(rx.url());
+  constexpr int kN = 5;
+  Publish(kN);
+  auto a = Start({"--allow-private-networks", "--lease", "2s", "--worker-id", "victim"});
+  ASSERT_TRUE(rx.WaitFor(kN, 15s)) << "victim sent " << rx.count();
+  a->Signal(SIGKILL);
+  EXPECT_EQ(a->Wait(5s), 128 + SIGKILL);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE lease_owner = 'victim'"), kN);
+  rx.Unhold();
+  auto b = Start({"--allow-private-networks", "--lease", "2s", "--worker-id", "survivor"});
+  EXPECT_TRUE(Eventually([&] { return Delivered() == kN; }, 30s)) << "delivered=" << Delivered();
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE worker_id = 'survivor' AND outcome = "
+                       "'delivered'"),
+            kN);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages"), 0);
+  b->Signal(SIGTERM);
+  EXPECT_EQ(b->Wait(15s), 0);
+}
+
+TEST_F(Integration, SigtermMidBatchLosesNothing) {
+  Receiver rx([](int, const Received&) {
+    std::this_thread::sleep_for(300ms);
+    return 200;
+  });
+  Subscribe(rx.url(), ", max_in_flight", ", 1000");
+  constexpr int kN = 40;
+  Publish(kN);
+  auto w = Start({"--allow-private-networks", "--concurrency", "8", "--batch-size", "8", "--grace-period", "10s"});
+  ASSERT_TRUE(rx.WaitFor(1, 15s));
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  size_t answered = rx.count();
+  EXPECT_LT(answered, size_t(kN)) << "the test wants SIGTERM to land mid-run";
+  // Every request the receiver answered is on record; nothing is left leased.
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), (long long)answered);
+  EXPECT_EQ(Delivered(), (long long)answered);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE lease_owner IS NOT NULL"), 0);
+  EXPECT_EQ(Pending(), kN - (long long)answered);
+  // And the rest flows on the next run.
+  ASSERT_EQ(RunOnce(kLocal), 0);
+  EXPECT_EQ(Delivered(), kN);
+  std::set<std::string> ids;
+  for (const auto& r : rx.requests()) ids.insert(r.headers.at("webhook-id"));
+  EXPECT_EQ(ids.size(), size_t(kN));
+}
+
+TEST_F(Integration, SigtermAfterGraceReleasesWhatIsStillInFlight) {
+  Receiver* rxp = nullptr;
+  Receiver rx([&rxp](int, const Received&) {
+    rxp->SleepWhileHeld(20s);
+    return 200;
+  });
+  rxp = &rx;
+  rx.Hold();
+  Subscribe(rx.url());
+  Publish(3);
+  auto w = Start({"--allow-private-networks", "--grace-period", "300ms"});
+  ASSERT_TRUE(rx.WaitFor(3, 15s));
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(10s), 0);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), 0);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE lease_owner IS NULL AND state = 'pending'"), 3);
+  rx.Unhold();
+}
+
+TEST_F(Integration, SecondSignalExitsAtOnce) {
+  Receiver* rxp = nullptr;
+  Receiver rx([&rxp](int, const Received&) {
+    rxp->SleepWhileHeld(20s);
+    return 200;
+  });
+  rxp = &rx;
+  rx.Hold();
+  Subscribe(rx.url());
+  Publish(1);
+  auto w = Start({"--allow-private-networks", "--grace-period", "1h"});
+  ASSERT_TRUE(rx.WaitFor(1, 15s));
+  w->Signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(w->running()) << "first signal drains";
+  w->Signal(SIGTERM);
+  auto rc = w->Wait(3s);
+  ASSERT_TRUE(rc.has_value()) << "second signal did not exit at once";
+  EXPECT_NE(*rc, 0);
+  rx.Unhold();
+}
+
+TEST_F(Integration, LoopbackRefusedWithoutAllowPrivateNetworks) {
+  Receiver rx;
+  Subscribe(rx.url(), ", retry_schedule", ", '{1h}'");
+  Publish(1);
+  ASSERT_EQ(RunOnce({}), 0);
+  EXPECT_EQ(rx.count(), 0u);
+  auto rows = db_->Rows("SELECT coalesce(status_code::text, 'null'), error FROM webhooks.deliveries");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "null");
+  EXPECT_NE(rows[0][1].find("SSRF"), std::string::npos) << rows[0][1];
+  EXPECT_NE(rows[0][1].find("127.0.0.1 is a loopback address"), std::string::npos) << rows[0][1];
+}
+
+}  // namespace
+}  // namespace webhooks::test
