@@ -303,6 +303,40 @@ TEST_F(Integration, SecondSignalExitsAtOnce) {
   rx.Unhold();
 }
 
+TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
+  Receiver* rxp = nullptr;
+  Receiver rx([&rxp](int, const Received&) {
+    rxp->SleepWhileHeld(20s);
+    return 200;
+  });
+  rxp = &rx;
+  rx.Hold();
+  Subscribe(rx.url());
+  Publish(3);
+  auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});
+  ASSERT_TRUE(rx.WaitFor(3, 15s));
+  // Cut both of the worker's connections while its requests are in flight.
+  EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE application_name = 'webhooks-worker' AND datname = current_database()"),
+            2);
+  std::this_thread::sleep_for(200ms);
+  rx.Unhold();  // results arrive while the worker may still be reconnecting
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 3; }, 20s)) << "delivered=" << Delivered();
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE worker_id = 'phoenix'"), 3);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages"), 0);
+  EXPECT_EQ(rx.count(), 3u);
+  // And it still delivers new work afterwards (LISTEN is back).
+  Publish(1);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 4; }, 10s)) << "delivered=" << Delivered();
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  std::string log = w->log();
+  size_t connects = 0;
+  for (size_t pos = 0; (pos = log.find("event=db_connected", pos)) != std::string::npos; ++pos) ++connects;
+  EXPECT_GE(connects, 2u) << "expected a reconnect";
+  EXPECT_NE(log.find("event=db_lost"), std::string::npos);
+}
+
 TEST_F(Integration, LoopbackRefusedWithoutAllowPrivateNetworks) {
   Receiver rx;
   Subscribe(rx.url(), ", retry_schedule", ", '{1h}'");
