@@ -12,8 +12,13 @@ CREATE TABLE webhooks.messages (
     lease_expires_at timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now()
 );
--- The claim walks one subscription's due messages in order.
+-- The claim walks one subscription's due messages in order. A claim sets
+-- next_attempt_at to the lease's expiry, so a leased message leaves the due
+-- range and comes back into it by itself if its lease runs out.
 CREATE INDEX messages_due ON webhooks.messages (subscription_id, next_attempt_at) WHERE state = 'pending';
+-- Leases still running per subscription: max_in_flight is counted here, so an
+-- expired lease stops counting without anyone having to clean it up.
+CREATE INDEX messages_leased ON webhooks.messages (subscription_id, lease_expires_at) WHERE lease_owner IS NOT NULL;
 CREATE INDEX messages_failed ON webhooks.messages (subscription_id) WHERE state = 'failed';
 CREATE INDEX messages_event_id ON webhooks.messages (event_id);
 

@@ -24,7 +24,8 @@ CREATE TABLE webhooks.subscriptions (
     previous_secret_expires_at timestamptz,
     probe_at             timestamptz, -- a tripped circuit may be probed from then on
     probe_cooldown       interval,    -- current cool-down; doubles on each failed probe
-    in_flight            int NOT NULL DEFAULT 0, -- leased messages, kept by claim/record/release
+    probe_message_id     bigint,      -- the message claimed as the current probe of a tripped circuit
+    last_claimed_at      timestamptz, -- last claim of its messages; every claim writes the row (see webhooks.claim)
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now()
 );

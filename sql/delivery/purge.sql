@@ -1,0 +1,44 @@
+-- Removes history older than older_than: attempts from webhooks.deliveries,
+-- then events that no message references (pending or failed work is never
+-- touched) and that have no attempts left on record. The append-only guard
+-- lets it through because it sets webhooks.purging for itself alone (the SET
+-- clause below restores the caller's value on exit). Returns rows removed.
+CREATE FUNCTION webhooks.purge(older_than interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+SET webhooks.purging TO 'off'
+AS $$
+DECLARE
+    cutoff timestamptz;
+    attempts_removed bigint;
+    events_removed bigint;
+BEGIN
+    IF purge.older_than IS NULL OR purge.older_than < interval '0' THEN
+        RAISE EXCEPTION 'older_than must be a non-negative interval, not %', coalesce(purge.older_than::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    cutoff := now() - purge.older_than;
+    SET LOCAL webhooks.purging = 'on';
+
+    DELETE FROM webhooks.deliveries d WHERE d.attempted_at < cutoff;
+    GET DIAGNOSTICS attempts_removed = ROW_COUNT;
+
+    DELETE FROM webhooks.events e
+     WHERE e.created_at < cutoff
+       AND NOT EXISTS (SELECT FROM webhooks.messages m WHERE m.event_id = e.id)
+       AND NOT EXISTS (SELECT FROM webhooks.deliveries d WHERE d.event_id = e.id);
+    GET DIAGNOSTICS events_removed = ROW_COUNT;
+
+    SET LOCAL webhooks.purging = 'off';
+    RETURN attempts_removed + events_removed;
+END
+$$;
+
+COMMENT ON FUNCTION webhooks.purge(interval) IS
+    'delete delivery attempts and finished events older than older_than (never pending or failed work); returns rows removed';
+
+/* history is the operator's to keep or drop */
+REVOKE ALL ON FUNCTION webhooks.purge(interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION webhooks.purge(interval) TO webhooks_admin;
