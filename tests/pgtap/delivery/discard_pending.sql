@@ -1,0 +1,23 @@
+-- webhooks.discard_pending drops a subscription's pending messages (held or
+-- queued) on purpose and returns how many; failed messages and other
+-- subscriptions' messages stay.
+BEGIN;
+SELECT plan(4);
+
+INSERT INTO webhooks.event_types (name) VALUES ('order.created');
+INSERT INTO webhooks.subscriptions (name, url, event_types, enabled)
+VALUES ('shop', 'https://shop.example/hook', '{order.created}', false),
+       ('crm', 'https://crm.example/hook', '{order.created}', true);
+INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 4);
+UPDATE webhooks.messages SET state = 'failed'
+ WHERE id = (SELECT min(id) FROM webhooks.messages WHERE subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'shop'));
+
+SELECT is(webhooks.discard_pending('shop'), 3::bigint, 'the three held messages are dropped');
+SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.subscriptions s ON s.id = m.subscription_id WHERE s.name = 'shop'),
+          1::bigint, 'the failed one stays for replay');
+SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.subscriptions s ON s.id = m.subscription_id WHERE s.name = 'crm'),
+          4::bigint, 'other subscriptions keep theirs');
+SELECT throws_ok($$SELECT webhooks.discard_pending('nope')$$, 'P0002', 'unknown subscription "nope"', 'an unknown name is an error');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,60 @@
+-- The operational events of contract §7 are registered by the install and
+-- published once per occurrence (tripped, recovered, message.failed), with
+-- about_subscription_id set: an alerting subscription receives them, the
+-- subscription they are about never does. A failed operational message does
+-- not raise another message.failed (no alert loops).
+BEGIN;
+SELECT plan(11);
+
+SELECT set_eq($$SELECT name FROM webhooks.event_types WHERE name LIKE 'webhooks.%'$$,
+              ARRAY['webhooks.subscription.tripped', 'webhooks.subscription.recovered', 'webhooks.message.failed'],
+              'the three operational event types are registered');
+
+INSERT INTO webhooks.event_types (name) VALUES ('order.created');
+INSERT INTO webhooks.subscriptions (name, url, event_types, circuit_threshold, retry_schedule)
+VALUES ('shop', 'https://shop.example/hook', '{order.created,webhooks.>}', 2, '{}'),
+       ('alerts', 'https://alerts.example/hook', '{webhooks.>}', 5, '{}');
+INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 3);
+
+-- two final failures for shop: two message.failed, one tripped
+SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 500))
+                               FROM webhooks.claim('t', 2, '1 min') WHERE subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'shop')));
+SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'webhooks.message.failed'), 2::bigint,
+          'one message.failed per failed message');
+SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'webhooks.subscription.tripped'), 1::bigint,
+          'one subscription.tripped');
+SELECT ok((SELECT bool_and(about_subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'shop'))
+             FROM webhooks.events WHERE event_type LIKE 'webhooks.%'),
+          'each is about shop');
+SELECT is((SELECT payload->>'subscription' FROM webhooks.events WHERE event_type = 'webhooks.subscription.tripped'), 'shop',
+          'the payload names the subscription');
+SELECT set_eq($$SELECT s.name, count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id
+                 JOIN webhooks.subscriptions s ON s.id = m.subscription_id WHERE e.event_type LIKE 'webhooks.%' GROUP BY 1$$,
+              $$VALUES ('alerts'::text, 3::bigint)$$,
+              'all three go to alerts, none to shop although shop subscribes to webhooks.>');
+
+-- recovery (here by the operator), once
+UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'shop';
+UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'shop';
+SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'webhooks.subscription.recovered'), 1::bigint,
+          'one subscription.recovered');
+SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id
+            WHERE e.event_type = 'webhooks.subscription.recovered' AND m.subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'alerts')),
+          1::bigint, 'it goes to alerts');
+
+-- pausing and resuming are not trips or recoveries
+UPDATE webhooks.subscriptions SET enabled = false WHERE name = 'alerts';
+UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'alerts';
+SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type LIKE 'webhooks.subscription.%'), 2::bigint,
+          'a pause and a resume publish nothing');
+
+-- alerts fails its operational messages for good: no message.failed about them
+SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 404))
+                               FROM webhooks.claim('t', 100, '1 min') WHERE subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'alerts')));
+SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.subscriptions s ON s.id = m.subscription_id
+            WHERE s.name = 'alerts' AND m.state = 'failed'), 4::bigint, 'alerts'' four operational messages failed');
+SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'webhooks.message.failed'), 2::bigint,
+          'no message.failed about a failed operational message');
+
+SELECT * FROM finish();
+ROLLBACK;
