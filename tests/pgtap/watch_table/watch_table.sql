@@ -11,7 +11,7 @@ CREATE TABLE public.orders (id int PRIMARY KEY, status text);
 INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES ('all', 'https://a.example/h', '{>}');
 
 SELECT lives_ok($$SELECT webhooks.watch_table('public.orders')$$, 'watch a table with the default prefix');
-SELECT set_eq($$SELECT name FROM webhooks.event_types$$, ARRAY['orders.created', 'orders.updated', 'orders.deleted'], 'its event types are registered');
+SELECT set_eq($$SELECT name FROM webhooks.event_types WHERE name NOT LIKE 'webhooks.%'$$, ARRAY['orders.created', 'orders.updated', 'orders.deleted'], 'its event types are registered');
 
 INSERT INTO public.orders VALUES (1, 'new'), (2, 'new');
 UPDATE public.orders SET status = 'paid' WHERE id = 1;
