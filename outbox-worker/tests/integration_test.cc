@@ -187,7 +187,12 @@ TEST_F(Integration, CircuitTripsAtThresholdAndRecoversByProbe) {
 }
 
 TEST_F(Integration, TwoWorkersNeverDeliverTheSameMessageTwice) {
-  Receiver rx;
+  // A few milliseconds per request keep the queue from draining before the
+  // second worker's first claim, so both really compete for the messages.
+  Receiver rx([](int, const Received&) {
+    std::this_thread::sleep_for(5ms);
+    return 200;
+  });
   Subscribe(rx.url(), ", max_in_flight", ", 1000");
   constexpr int kN = 400;
   Publish(kN);
