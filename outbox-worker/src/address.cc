@@ -19,22 +19,21 @@ AddressClass ClassifyV4(uint32_t a) {  // host byte order
   if (a == 0xFFFFFFFFu) return AddressClass::kBroadcast;
   if (in(0x00000000, 8)) return AddressClass::kUnspecified;  // 0.0.0.0/8 "this network"
   if (in(0x7F000000, 8)) return AddressClass::kLoopback;
-  if (in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16))
-    return AddressClass::kPrivate;
+  if (in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16)) return AddressClass::kPrivate;
   if (in(0xA9FE0000, 16)) return AddressClass::kLinkLocal;
   if (in(0x64400000, 10)) return AddressClass::kCgnat;
   if (in(0xE0000000, 4)) return AddressClass::kMulticast;
   if (in(0xF0000000, 4)) return AddressClass::kReserved;
   // IETF protocol assignments, benchmarking, documentation nets.
-  if (in(0xC0000000, 24) || in(0xC6120000, 15) || in(0xC0000200, 24) ||
-      in(0xC6336400, 24) || in(0xCB007100, 24))
+  if (in(0xC0000000, 24) || in(0xC6120000, 15) || in(0xC0000200, 24) || in(0xC6336400, 24) ||
+      in(0xCB007100, 24))
     return AddressClass::kReserved;
   return AddressClass::kPublic;
 }
 
 uint32_t V4At(const std::array<uint8_t, 16>& b, int off) {
-  return (uint32_t{b[off]} << 24) | (uint32_t{b[off + 1]} << 16) |
-         (uint32_t{b[off + 2]} << 8) | uint32_t{b[off + 3]};
+  return (uint32_t{b[off]} << 24) | (uint32_t{b[off + 1]} << 16) | (uint32_t{b[off + 2]} << 8) |
+         uint32_t{b[off + 3]};
 }
 
 AddressClass ClassifyV6(const std::array<uint8_t, 16>& b) {
@@ -47,8 +46,7 @@ AddressClass ClassifyV6(const std::array<uint8_t, 16>& b) {
   if (zeros(0, 15) && b[15] == 1) return AddressClass::kLoopback;
   // ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (translated), ::a.b.c.d (compatible)
   if (zeros(0, 10) && b[10] == 0xff && b[11] == 0xff) return ClassifyV4(V4At(b, 12));
-  if (zeros(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
-    return ClassifyV4(V4At(b, 12));
+  if (zeros(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0) return ClassifyV4(V4At(b, 12));
   if (zeros(0, 12)) return ClassifyV4(V4At(b, 12));
   // NAT64 well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48.
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
@@ -61,11 +59,12 @@ AddressClass ClassifyV6(const std::array<uint8_t, 16>& b) {
     if (inner != AddressClass::kPublic) return inner;
   }
   if (b[0] == 0xff) return AddressClass::kMulticast;
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;  // fc00::/7 ULA
+  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                    // fc00::/7 ULA
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressClass::kPrivate;  // fec0::/10 site-local (deprecated)
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+    return AddressClass::kPrivate;  // fec0::/10 site-local (deprecated)
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
-    return AddressClass::kReserved;  // 2001:db8::/32 documentation
+    return AddressClass::kReserved;                                 // 2001:db8::/32 documentation
   if (b[0] == 0x01 && zeros(1, 8)) return AddressClass::kReserved;  // 100::/64 discard
   return AddressClass::kPublic;
 }
@@ -144,8 +143,7 @@ std::optional<std::string> RefuseAddress(const sockaddr* sa, bool allow_private_
   if (c == AddressClass::kInvalid)
     return "refused by SSRF guard: " + AddressToString(sa) + " is not an IP address";
   if (allow_private_networks) return std::nullopt;
-  return "refused by SSRF guard: " + AddressToString(sa) + " is a " +
-         std::string(AddressClassName(c)) +
+  return "refused by SSRF guard: " + AddressToString(sa) + " is a " + std::string(AddressClassName(c)) +
          " address (start the worker with --allow-private-networks to allow it)";
 }
 

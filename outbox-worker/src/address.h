@@ -14,15 +14,15 @@ namespace webhooks {
 
 enum class AddressClass {
   kPublic,
-  kLoopback,      // 127/8, ::1
-  kPrivate,       // RFC 1918, IPv6 ULA fc00::/7
-  kLinkLocal,     // 169.254/16 (cloud metadata), fe80::/10
-  kCgnat,         // 100.64/10
-  kMulticast,     // 224/4, ff00::/8
-  kUnspecified,   // 0/8, ::
-  kBroadcast,     // 255.255.255.255
-  kReserved,      // 240/4, other special-purpose blocks
-  kInvalid,       // not an IP address
+  kLoopback,     // 127/8, ::1
+  kPrivate,      // RFC 1918, IPv6 ULA fc00::/7
+  kLinkLocal,    // 169.254/16 (cloud metadata), fe80::/10
+  kCgnat,        // 100.64/10
+  kMulticast,    // 224/4, ff00::/8
+  kUnspecified,  // 0/8, ::
+  kBroadcast,    // 255.255.255.255
+  kReserved,     // 240/4, other special-purpose blocks
+  kInvalid,      // not an IP address
 };
 
 // Lower-case name of the class, for error messages and logs ("loopback").
@@ -41,7 +41,6 @@ std::string AddressToString(const sockaddr* sa);
 
 // The SSRF policy: nullopt when a connection may be made, otherwise why not
 // ("127.0.0.1 is a loopback address").
-std::optional<std::string> RefuseAddress(const sockaddr* sa,
-                                         bool allow_private_networks);
+std::optional<std::string> RefuseAddress(const sockaddr* sa, bool allow_private_networks);
 
 }  // namespace webhooks

@@ -15,16 +15,18 @@ namespace {
 enum class Kind { kInt, kDuration, kString, kBool, kHostPort, kLogLevel };
 
 struct Option {
-  const char* flag;     // without the leading "--"
-  const char* env;      // environment variable, or nullptr
+  const char* flag;  // without the leading "--"
+  const char* env;   // environment variable, or nullptr
   Kind kind;
-  const char* def;      // default, as text ("" = none)
-  long long min, max;   // bounds: ints as is, durations in ms
+  const char* def;     // default, as text ("" = none)
+  long long min, max;  // bounds: ints as is, durations in ms
   const char* help;
   std::function<void(Config&, const std::string&)> set;  // value already validated
 };
 
-long long ToInt(const std::string& v) { return std::stoll(v); }
+long long ToInt(const std::string& v) {
+  return std::stoll(v);
+}
 
 // The table: one place to read every knob.
 const std::vector<Option>& Options() {
@@ -35,23 +37,20 @@ const std::vector<Option>& Options() {
       {"concurrency", "WEBHOOKS_CONCURRENCY", Kind::kInt, "64", 1, 10000,
        "HTTP requests in flight per worker",
        [](Config& c, const std::string& v) { c.concurrency = int(ToInt(v)); }},
-      {"batch-size", "WEBHOOKS_BATCH_SIZE", Kind::kInt, "32", 1, 1000,
-       "messages per claim",
+      {"batch-size", "WEBHOOKS_BATCH_SIZE", Kind::kInt, "32", 1, 1000, "messages per claim",
        [](Config& c, const std::string& v) { c.batch_size = int(ToInt(v)); }},
       {"lease", "WEBHOOKS_LEASE", Kind::kDuration, "60s", 1'000, 24LL * 3600 * 1000,
        "how long a claim is held before other workers may take it",
        [](Config& c, const std::string& v) { c.lease = *ParseDuration(v); }},
       {"worker-id", "WEBHOOKS_WORKER_ID", Kind::kString, "", 0, 0,
-       "name in the attempt log; default host:pid",
-       [](Config& c, const std::string& v) { c.worker_id = v; }},
+       "name in the attempt log; default host:pid", [](Config& c, const std::string& v) { c.worker_id = v; }},
       {"metrics-listen", "WEBHOOKS_METRICS_LISTEN", Kind::kHostPort, "", 0, 0,
        "HOST:PORT for Prometheus /metrics and /healthz; default: off",
        [](Config& c, const std::string& v) { c.metrics_listen = v; }},
       {"allow-private-networks", "WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Kind::kBool, "false", 0, 0,
        "deliver to loopback, private, link-local addresses (SSRF guard off)",
        [](Config& c, const std::string& v) { c.allow_private_networks = v == "true"; }},
-      {"once", "WEBHOOKS_ONCE", Kind::kBool, "false", 0, 0,
-       "deliver everything due now, then exit 0",
+      {"once", "WEBHOOKS_ONCE", Kind::kBool, "false", 0, 0, "deliver everything due now, then exit 0",
        [](Config& c, const std::string& v) { c.once = v == "true"; }},
       {"poll-interval", "WEBHOOKS_POLL_INTERVAL", Kind::kDuration, "1s", 10, 3600LL * 1000,
        "fallback poll when no NOTIFY arrives",
@@ -65,11 +64,10 @@ const std::vector<Option>& Options() {
       {"record-batch", "WEBHOOKS_RECORD_BATCH", Kind::kInt, "256", 1, 10000,
        "record results as soon as this many are waiting",
        [](Config& c, const std::string& v) { c.record_batch = int(ToInt(v)); }},
-      {"reconnect-max-backoff", "WEBHOOKS_RECONNECT_MAX_BACKOFF", Kind::kDuration, "30s", 100,
-       3600LL * 1000, "cap of the exponential back-off between database reconnects",
+      {"reconnect-max-backoff", "WEBHOOKS_RECONNECT_MAX_BACKOFF", Kind::kDuration, "30s", 100, 3600LL * 1000,
+       "cap of the exponential back-off between database reconnects",
        [](Config& c, const std::string& v) { c.reconnect_max_backoff = *ParseDuration(v); }},
-      {"log-level", "WEBHOOKS_LOG_LEVEL", Kind::kLogLevel, "info", 0, 0,
-       "trace, debug, info, warn, error",
+      {"log-level", "WEBHOOKS_LOG_LEVEL", Kind::kLogLevel, "info", 0, 0, "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) { c.log_level = v; }},
   };
   return kOptions;
@@ -111,9 +109,12 @@ std::string Check(const Option& o, std::string& value, const std::string& source
     }
     case Kind::kBool: {
       std::string l = Lower(value);
-      if (l == "1" || l == "true" || l == "yes" || l == "on") value = "true";
-      else if (l == "0" || l == "false" || l == "no" || l == "off") value = "false";
-      else return bad("expected true or false");
+      if (l == "1" || l == "true" || l == "yes" || l == "on")
+        value = "true";
+      else if (l == "0" || l == "false" || l == "no" || l == "off")
+        value = "false";
+      else
+        return bad("expected true or false");
       return "";
     }
     case Kind::kHostPort:
@@ -149,11 +150,16 @@ std::optional<Millis> ParseDuration(const std::string& text) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(ustart, i - ustart);
     long long mult;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m" || unit == "min") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else return std::nullopt;
+    if (unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m" || unit == "min")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else
+      return std::nullopt;
     total += n * mult;
     if (total > 100LL * 24 * 3'600'000) return std::nullopt;  // more than 100 days: a mistake
   }
@@ -180,8 +186,7 @@ std::optional<std::pair<std::string, int>> ParseHostPort(const std::string& text
   if (host.empty()) return std::nullopt;
   int p = 0;
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || ptr != port.data() + port.size() || p < 0 || p > 65535)
-    return std::nullopt;
+  if (ec != std::errc() || ptr != port.data() + port.size() || p < 0 || p > 65535) return std::nullopt;
   return std::make_pair(host, p);
 }
 
@@ -206,7 +211,14 @@ std::string HelpText() {
          "Options (each also read from its environment variable; a flag wins):\n";
   for (const auto& o : Options()) {
     std::string left = std::string("  --") + o.flag;
-    if (o.kind != Kind::kBool) left += " VALUE";
+    switch (o.kind) {
+      case Kind::kInt: left += " N"; break;
+      case Kind::kDuration: left += " DURATION"; break;
+      case Kind::kHostPort: left += " HOST:PORT"; break;
+      case Kind::kLogLevel: left += " LEVEL"; break;
+      case Kind::kString: left += std::string(o.flag) == "database-url" ? " URL" : " ID"; break;
+      case Kind::kBool: break;
+    }
     out << left;
     for (size_t n = left.size(); n < 34; ++n) out << ' ';
     out << o.help;

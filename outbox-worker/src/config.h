@@ -15,18 +15,18 @@ namespace webhooks {
 using Millis = std::chrono::milliseconds;
 
 struct Config {
-  std::string database_url;          // "" = libpq defaults (PG* variables)
+  std::string database_url;  // "" = libpq defaults (PG* variables)
   int concurrency = 64;
   int batch_size = 32;
   Millis lease{60'000};
-  std::string worker_id;             // default host:pid
-  std::string metrics_listen;        // "" = no metrics endpoint
+  std::string worker_id;       // default host:pid
+  std::string metrics_listen;  // "" = no metrics endpoint
   bool allow_private_networks = false;
   bool once = false;
-  Millis poll_interval{1'000};       // fallback poll
-  Millis grace_period{30'000};       // shutdown: time to finish in-flight requests
-  Millis record_interval{5};         // flush results at least this often
-  int record_batch = 256;            // … or when this many are waiting
+  Millis poll_interval{1'000};  // fallback poll
+  Millis grace_period{30'000};  // shutdown: time to finish in-flight requests
+  Millis record_interval{5};    // flush results at least this often
+  int record_batch = 256;       // … or when this many are waiting
   Millis reconnect_max_backoff{30'000};
   std::string log_level = "info";
 };

@@ -1,9 +1,8 @@
 #include "db.h"
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-
-#include <cstdlib>
 #include <random>
 
 namespace webhooks {
@@ -13,15 +12,18 @@ namespace {
 // rollbacks (serialization, deadlock), insufficient resources, operator
 // intervention (shutdown, cancel), lock not available.
 bool RetryableSqlState(const std::string& s) {
-  return s.starts_with("08") || s.starts_with("40") || s.starts_with("53") ||
-         s.starts_with("57") || s == "55P03" || s == "55006";
+  return s.starts_with("08") || s.starts_with("40") || s.starts_with("53") || s.starts_with("57") ||
+         s == "55P03" || s == "55006";
 }
 
-std::string ListenChannel() { return "webhooks"; }
+std::string ListenChannel() {
+  return "webhooks";
+}
 
 class Receiver final : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection_base& c, bool* flag) : pqxx::notification_receiver(c, ListenChannel()), flag_(flag) {}
+  Receiver(pqxx::connection_base& c, bool* flag)
+      : pqxx::notification_receiver(c, ListenChannel()), flag_(flag) {}
   void operator()(const std::string&, int) override { *flag_ = true; }
 
  private:
@@ -121,7 +123,9 @@ Database::Database(std::string conninfo, std::string worker_id) : impl_(std::mak
   setenv("PGAPPNAME", "webhooks-worker", 0);
 }
 
-Database::~Database() { Disconnect(); }
+Database::~Database() {
+  Disconnect();
+}
 
 void Database::Connect() {
   Disconnect();
@@ -143,11 +147,17 @@ void Database::Connect() {
   }
 }
 
-void Database::Disconnect() { impl_->Drop(); }
+void Database::Disconnect() {
+  impl_->Drop();
+}
 
-bool Database::connected() const { return impl_->work && impl_->listen && impl_->receiver; }
+bool Database::connected() const {
+  return impl_->work && impl_->listen && impl_->receiver;
+}
 
-int Database::listen_fd() const { return impl_->listen ? impl_->listen->sock() : -1; }
+int Database::listen_fd() const {
+  return impl_->listen ? impl_->listen->sock() : -1;
+}
 
 bool Database::ConsumeNotifications() {
   if (!impl_->listen) throw DbError(DbErrorKind::kRetryable, "listen: not connected");

@@ -36,19 +36,28 @@ bool IsCleanValue(std::string_view v) {
 }
 
 const std::vector<std::string_view>& Reserved() {
-  static const std::vector<std::string_view> kReserved = {
-      "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "user-agent",
-      "content-length", "host", "transfer-encoding", "connection", "expect", "te", "upgrade",
-      "keep-alive", "proxy-connection", "trailer"};
+  static const std::vector<std::string_view> kReserved = {"content-type",
+                                                          "webhook-id",
+                                                          "webhook-timestamp",
+                                                          "webhook-signature",
+                                                          "user-agent",
+                                                          "content-length",
+                                                          "host",
+                                                          "transfer-encoding",
+                                                          "connection",
+                                                          "expect",
+                                                          "te",
+                                                          "upgrade",
+                                                          "keep-alive",
+                                                          "proxy-connection",
+                                                          "trailer"};
   return kReserved;
 }
 
 }  // namespace
 
-std::vector<Header> BuildHeaders(std::string_view event_id,
-                                 const std::vector<std::string>& secrets,
-                                 std::string_view body, int64_t timestamp,
-                                 const std::vector<Header>& extra,
+std::vector<Header> BuildHeaders(std::string_view event_id, const std::vector<std::string>& secrets,
+                                 std::string_view body, int64_t timestamp, const std::vector<Header>& extra,
                                  std::vector<std::string>* dropped) {
   std::vector<Header> h = {
       {"content-type", "application/json"},
@@ -149,9 +158,9 @@ struct HttpClient::Impl {
     Transfer& t = *it;
     HttpResult r;
     r.id = t.request.id;
-    r.duration_ms = long(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - t.started)
-                             .count());
+    r.duration_ms = long(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t.started)
+            .count());
     long status = 0;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     if (t.refused) {
@@ -175,8 +184,10 @@ struct HttpClient::Impl {
   void Release(std::list<Transfer>::iterator it) {
     curl_multi_remove_handle(multi, it->easy);
     curl_slist_free_all(it->headers);
-    if (idle.size() < 1024) idle.push_back(it->easy);
-    else curl_easy_cleanup(it->easy);
+    if (idle.size() < 1024)
+      idle.push_back(it->easy);
+    else
+      curl_easy_cleanup(it->easy);
     transfers.erase(it);
   }
 
@@ -255,7 +266,9 @@ void HttpClient::Submit(HttpRequest request) {
   }
 }
 
-size_t HttpClient::InFlight() const { return impl_->transfers.size(); }
+size_t HttpClient::InFlight() const {
+  return impl_->transfers.size();
+}
 
 void HttpClient::Run(std::chrono::milliseconds timeout, std::vector<WaitFd>& fds) {
   Impl& m = *impl_;
@@ -294,6 +307,8 @@ std::vector<uint64_t> HttpClient::AbortAll() {
   return ids;
 }
 
-void HttpClient::Wakeup() { curl_multi_wakeup(impl_->multi); }
+void HttpClient::Wakeup() {
+  curl_multi_wakeup(impl_->multi);
+}
 
 }  // namespace webhooks

@@ -36,10 +36,8 @@ struct Header {
 // host, transfer-encoding, connection, expect); such headers and malformed
 // ones (bad name, CR/LF in the value) are left out and their names added to
 // *dropped.
-std::vector<Header> BuildHeaders(std::string_view event_id,
-                                 const std::vector<std::string>& secrets,
-                                 std::string_view body, int64_t timestamp,
-                                 const std::vector<Header>& extra,
+std::vector<Header> BuildHeaders(std::string_view event_id, const std::vector<std::string>& secrets,
+                                 std::string_view body, int64_t timestamp, const std::vector<Header>& extra,
                                  std::vector<std::string>* dropped = nullptr);
 
 struct HttpRequest {
@@ -52,12 +50,12 @@ struct HttpRequest {
 
 struct HttpResult {
   uint64_t id = 0;
-  std::optional<int> status;       // nullopt: no HTTP response
+  std::optional<int> status;  // nullopt: no HTTP response
   long duration_ms = 0;
-  std::string error;               // empty when a response arrived
+  std::string error;  // empty when a response arrived
   bool timed_out = false;
-  bool refused = false;            // SSRF guard: no connection was made
-  std::string response;            // first kStoredResponseBytes of the body
+  bool refused = false;                    // SSRF guard: no connection was made
+  std::string response;                    // first kStoredResponseBytes of the body
   std::optional<std::string> retry_after;  // raw Retry-After header value
 };
 

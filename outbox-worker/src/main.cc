@@ -1,9 +1,8 @@
 // webhooks-worker: parses, wires, runs. Everything else lives in the library.
 #include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -47,14 +46,11 @@ int main(int argc, char** argv) {
   ParseResult parsed = webhooks::ParseConfig(argc, argv);
   switch (parsed.action) {
     case ParseResult::Action::kHelp:
-    case ParseResult::Action::kVersion:
-      std::fputs((parsed.message + "\n").c_str(), stdout);
-      return 0;
+    case ParseResult::Action::kVersion: std::fputs((parsed.message + "\n").c_str(), stdout); return 0;
     case ParseResult::Action::kError:
       std::fprintf(stderr, "webhooks-worker: %s\n", parsed.message.c_str());
       return 2;
-    case ParseResult::Action::kRun:
-      break;
+    case ParseResult::Action::kRun: break;
   }
   const webhooks::Config& cfg = parsed.config;
   webhooks::SetupLogging(cfg.log_level);

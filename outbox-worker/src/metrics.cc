@@ -9,13 +9,10 @@
 namespace webhooks {
 
 Metrics::Metrics()
-    : bucket_counts_(Buckets().size(), 0),
-      started_(std::chrono::steady_clock::now()),
-      heartbeat_(started_) {}
+    : bucket_counts_(Buckets().size(), 0), started_(std::chrono::steady_clock::now()), heartbeat_(started_) {}
 
 const std::vector<double>& Metrics::Buckets() {
-  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                               0.5,   1,    2.5,   5,    10,  30};
+  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
   return kBuckets;
 }
 
@@ -28,16 +25,46 @@ void Metrics::ObserveAttempt(const std::string& label, double seconds) {
     if (seconds <= Buckets()[i]) ++bucket_counts_[i];
 }
 
-void Metrics::AddClaimed(long n) { std::lock_guard lock(mu_); claimed_ += n; }
-void Metrics::AddRecorded(long n) { std::lock_guard lock(mu_); recorded_ += n; }
-void Metrics::AddReleased(long n) { std::lock_guard lock(mu_); released_ += n; }
-void Metrics::AddReconnect() { std::lock_guard lock(mu_); ++reconnects_; }
-void Metrics::AddDbError(const std::string& kind) { std::lock_guard lock(mu_); ++db_errors_[kind]; }
-void Metrics::SetInFlight(long n) { std::lock_guard lock(mu_); in_flight_ = n; }
-void Metrics::SetPendingResults(long n) { std::lock_guard lock(mu_); pending_results_ = n; }
-void Metrics::SetQueueLag(double s) { std::lock_guard lock(mu_); queue_lag_ = s; }
-void Metrics::SetDbUp(bool up) { std::lock_guard lock(mu_); db_up_ = up; }
-void Metrics::Heartbeat() { std::lock_guard lock(mu_); heartbeat_ = std::chrono::steady_clock::now(); }
+void Metrics::AddClaimed(long n) {
+  std::lock_guard lock(mu_);
+  claimed_ += n;
+}
+void Metrics::AddRecorded(long n) {
+  std::lock_guard lock(mu_);
+  recorded_ += n;
+}
+void Metrics::AddReleased(long n) {
+  std::lock_guard lock(mu_);
+  released_ += n;
+}
+void Metrics::AddReconnect() {
+  std::lock_guard lock(mu_);
+  ++reconnects_;
+}
+void Metrics::AddDbError(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  ++db_errors_[kind];
+}
+void Metrics::SetInFlight(long n) {
+  std::lock_guard lock(mu_);
+  in_flight_ = n;
+}
+void Metrics::SetPendingResults(long n) {
+  std::lock_guard lock(mu_);
+  pending_results_ = n;
+}
+void Metrics::SetQueueLag(double s) {
+  std::lock_guard lock(mu_);
+  queue_lag_ = s;
+}
+void Metrics::SetDbUp(bool up) {
+  std::lock_guard lock(mu_);
+  db_up_ = up;
+}
+void Metrics::Heartbeat() {
+  std::lock_guard lock(mu_);
+  heartbeat_ = std::chrono::steady_clock::now();
+}
 
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
@@ -45,8 +72,7 @@ std::string Metrics::Render() const {
   auto family = [&o](const char* name, const char* type, const char* help) {
     o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
   };
-  family("webhooks_worker_deliveries_total", "counter",
-         "HTTP attempts by outcome as the worker saw it");
+  family("webhooks_worker_deliveries_total", "counter", "HTTP attempts by outcome as the worker saw it");
   for (const char* l : {"delivered", "http_retry", "http_reject", "timeout", "network_error", "refused"}) {
     auto it = attempts_.find(l);
     o << "webhooks_worker_deliveries_total{outcome=\"" << l << "\"} "
@@ -77,8 +103,8 @@ std::string Metrics::Render() const {
   family("webhooks_worker_db_errors_total", "counter", "database errors by kind");
   for (const char* k : {"retryable", "permanent", "in_doubt"}) {
     auto it = db_errors_.find(k);
-    o << "webhooks_worker_db_errors_total{kind=\"" << k << "\"} "
-      << (it == db_errors_.end() ? 0 : it->second) << '\n';
+    o << "webhooks_worker_db_errors_total{kind=\"" << k << "\"} " << (it == db_errors_.end() ? 0 : it->second)
+      << '\n';
   }
   family("webhooks_worker_db_up", "gauge", "1 when the database connection works");
   o << "webhooks_worker_db_up " << (db_up_ ? 1 : 0) << '\n';
@@ -88,8 +114,7 @@ std::string Metrics::Render() const {
 std::string Metrics::Unhealthy() const {
   std::lock_guard lock(mu_);
   if (!db_up_) return "database unreachable";
-  if (std::chrono::steady_clock::now() - heartbeat_ > std::chrono::seconds(30))
-    return "worker loop stalled";
+  if (std::chrono::steady_clock::now() - heartbeat_ > std::chrono::seconds(30)) return "worker loop stalled";
   return "";
 }
 
@@ -114,8 +139,7 @@ MetricsServer::MetricsServer(Metrics& metrics, const std::string& host, int port
   } else {
     impl_->port = impl_->server.bind_to_port(host, port) ? port : -1;
   }
-  if (impl_->port < 0)
-    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port));
+  if (impl_->port < 0) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port));
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
 
@@ -124,6 +148,8 @@ MetricsServer::~MetricsServer() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-int MetricsServer::port() const { return impl_->port; }
+int MetricsServer::port() const {
+  return impl_->port;
+}
 
 }  // namespace webhooks

@@ -16,8 +16,8 @@ std::string_view Trim(std::string_view s) {
 }
 
 std::optional<int> Month(std::string_view m) {
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (size_t i = 0; i < kMonths.size(); ++i)
     if (m == kMonths[i]) return int(i);
   return std::nullopt;
@@ -79,8 +79,7 @@ std::optional<std::time_t> ParseHttpDate(std::string_view value) {
     auto day = Number(parts[1]);
     auto mon = Month(parts[2]);
     auto year = Number(parts[3]);
-    if (!day || !mon || !year || parts[3].size() != 4 || !Clock(parts[4], &h, &mi, &s))
-      return std::nullopt;
+    if (!day || !mon || !year || parts[3].size() != 4 || !Clock(parts[4], &h, &mi, &s)) return std::nullopt;
     return Compose(*year, *mon, *day, h, mi, s);
   }
   // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
@@ -90,8 +89,7 @@ std::optional<std::time_t> ParseHttpDate(std::string_view value) {
     auto day = Number(dmy[0]);
     auto mon = Month(dmy[1]);
     auto year = Number(dmy[2]);
-    if (!day || !mon || !year || dmy[2].size() != 2 || !Clock(parts[2], &h, &mi, &s))
-      return std::nullopt;
+    if (!day || !mon || !year || dmy[2].size() != 2 || !Clock(parts[2], &h, &mi, &s)) return std::nullopt;
     int y = *year < 70 ? 2000 + *year : 1900 + *year;
     return Compose(y, *mon, *day, h, mi, s);
   }
@@ -100,8 +98,7 @@ std::optional<std::time_t> ParseHttpDate(std::string_view value) {
     auto mon = Month(parts[1]);
     auto day = Number(parts[2]);
     auto year = Number(parts[4]);
-    if (!day || !mon || !year || parts[4].size() != 4 || !Clock(parts[3], &h, &mi, &s))
-      return std::nullopt;
+    if (!day || !mon || !year || parts[4].size() != 4 || !Clock(parts[3], &h, &mi, &s)) return std::nullopt;
     return Compose(*year, *mon, *day, h, mi, s);
   }
   return std::nullopt;

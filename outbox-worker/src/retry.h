@@ -23,12 +23,12 @@ std::optional<std::time_t> ParseHttpDate(std::string_view value);
 
 // What happened to one attempt, as the worker sees it.
 enum class AttemptLabel {
-  kDelivered,    // 2xx
-  kHttpRetry,    // 408, 429, 5xx: the database will reschedule if attempts remain
-  kHttpReject,   // other 3xx/4xx (and 1xx): failed at once
-  kTimeout,      // no response in time
-  kNetwork,      // connection/TLS/protocol error
-  kRefused,      // refused by the SSRF guard, no connection made
+  kDelivered,   // 2xx
+  kHttpRetry,   // 408, 429, 5xx: the database will reschedule if attempts remain
+  kHttpReject,  // other 3xx/4xx (and 1xx): failed at once
+  kTimeout,     // no response in time
+  kNetwork,     // connection/TLS/protocol error
+  kRefused,     // refused by the SSRF guard, no connection made
 };
 
 std::string_view AttemptLabelName(AttemptLabel label);  // "delivered", "http_retry", …

@@ -8,8 +8,7 @@
 namespace webhooks {
 namespace {
 
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int DecodeChar(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -72,8 +71,8 @@ std::optional<std::string> SecretKey(std::string_view secret) {
   return key;
 }
 
-std::optional<std::string> Sign(std::string_view secret, std::string_view id,
-                                int64_t timestamp, std::string_view body) {
+std::optional<std::string> Sign(std::string_view secret, std::string_view id, int64_t timestamp,
+                                std::string_view body) {
   auto key = SecretKey(secret);
   if (!key) return std::nullopt;
   std::string content;
@@ -88,8 +87,8 @@ std::optional<std::string> Sign(std::string_view secret, std::string_view id,
   return "v1," + Base64Encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac_len));
 }
 
-std::string SignatureHeader(const std::vector<std::string>& secrets, std::string_view id,
-                            int64_t timestamp, std::string_view body, int* skipped) {
+std::string SignatureHeader(const std::vector<std::string>& secrets, std::string_view id, int64_t timestamp,
+                            std::string_view body, int* skipped) {
   std::string header;
   int bad = 0;
   for (const auto& s : secrets) {

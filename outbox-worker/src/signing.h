@@ -20,14 +20,13 @@ std::optional<std::string> Base64Decode(std::string_view text);
 std::optional<std::string> SecretKey(std::string_view secret);
 
 // "v1,<base64 HMAC-SHA256>"; nullopt when the secret is unusable.
-std::optional<std::string> Sign(std::string_view secret, std::string_view id,
-                                int64_t timestamp, std::string_view body);
+std::optional<std::string> Sign(std::string_view secret, std::string_view id, int64_t timestamp,
+                                std::string_view body);
 
 // The webhook-signature header value: one "v1,…" per usable secret,
 // space-separated, in the order given. Unusable secrets are skipped and
 // counted in *skipped (never logged: they are secrets).
-std::string SignatureHeader(const std::vector<std::string>& secrets, std::string_view id,
-                            int64_t timestamp, std::string_view body,
-                            int* skipped = nullptr);
+std::string SignatureHeader(const std::vector<std::string>& secrets, std::string_view id, int64_t timestamp,
+                            std::string_view body, int* skipped = nullptr);
 
 }  // namespace webhooks

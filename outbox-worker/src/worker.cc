@@ -50,8 +50,8 @@ struct Worker::Impl {
   Clock::time_point next_claim_retry_at{};  // back-off after a failed claim
   Backoff claim_backoff;
 
-  bool want_claim = true;          // NOTIFY, poll, due time or a full batch says: look
-  bool claim_after_record = false; // due work held back (max_in_flight): look after a record
+  bool want_claim = true;           // NOTIFY, poll, due time or a full batch says: look
+  bool claim_after_record = false;  // due work held back (max_in_flight): look after a record
   Clock::time_point next_poll_at{};
   std::optional<Clock::time_point> next_due_at;
   Clock::time_point next_lag_probe_at{};
@@ -143,7 +143,8 @@ struct Worker::Impl {
     claim_backoff.Reset();
     next_poll_at = now + cfg.poll_interval;
     metrics.AddClaimed(long(got.size()));
-    if (!got.empty()) spdlog::debug("event=claimed count={} asked={} in_flight={}", got.size(), n, in_flight());
+    if (!got.empty())
+      spdlog::debug("event=claimed count={} asked={} in_flight={}", got.size(), n, in_flight());
     for (auto& m : got) Send(std::move(m));
     if (int(got.size()) == n) {
       want_claim = true;  // probably more where these came from
@@ -154,8 +155,10 @@ struct Worker::Impl {
       // Everything due now: done when a claim finds nothing and nothing of
       // ours is still in flight or unrecorded (recording can make more due,
       // e.g. a probe's success re-enabling a subscription).
-      if (got.empty() && in_flight() == 0 && unrecorded.empty()) once_done = true;
-      else claim_after_record = true;
+      if (got.empty() && in_flight() == 0 && unrecorded.empty())
+        once_done = true;
+      else
+        claim_after_record = true;
       return true;
     }
     ProbeNextDue(now, /*after_short_claim=*/true);
@@ -224,17 +227,20 @@ struct Worker::Impl {
       a.duration_ms = r.duration_ms;
       if (!r.error.empty()) a.error = r.error;
       if (r.status && !r.response.empty()) a.response = r.response;
-      if (r.retry_after && IsRetryable(label)) a.retry_after_s = ParseRetryAfter(*r.retry_after, std::time(nullptr));
+      if (r.retry_after && IsRetryable(label))
+        a.retry_after_s = ParseRetryAfter(*r.retry_after, std::time(nullptr));
       if (label == AttemptLabel::kDelivered) {
-        spdlog::debug("event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
-                      "duration_ms={} url={}",
-                      AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt, *r.status,
-                      r.duration_ms, Q(f.host));
+        spdlog::debug(
+            "event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
+            "duration_ms={} url={}",
+            AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt, *r.status,
+            r.duration_ms, Q(f.host));
       } else {
-        spdlog::info("event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
-                     "duration_ms={} url={} error={}",
-                     AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt,
-                     r.status ? std::to_string(*r.status) : "none", r.duration_ms, Q(f.host), Q(r.error));
+        spdlog::info(
+            "event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
+            "duration_ms={} url={} error={}",
+            AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt,
+            r.status ? std::to_string(*r.status) : "none", r.duration_ms, Q(f.host), Q(r.error));
       }
       if (unrecorded.empty()) oldest_unrecorded = now;
       unrecorded.push_back(std::move(a));
@@ -260,7 +266,8 @@ struct Worker::Impl {
       // In doubt: maybe recorded. Permanent: never will be. Either way a
       // retry is not safe or not useful; the leases expire and the messages
       // are delivered again (at least once).
-      spdlog::error("event=results_dropped count={} kind={} note={}", unrecorded.size(), DbErrorKindName(e.kind()),
+      spdlog::error("event=results_dropped count={} kind={} note={}", unrecorded.size(),
+                    DbErrorKindName(e.kind()),
                     Q("messages not recorded are claimed again after their lease expires"));
       unrecorded.clear();
       metrics.SetPendingResults(0);
@@ -310,9 +317,10 @@ struct Worker::Impl {
         OnDbError("release", e, Clock::now());
       }
     }
-    spdlog::info("event=stopped recorded_pending={} abandoned={} released={} note={}", unrecorded.size(),
-                 release.size(), released,
-                 Q(unrecorded.empty() ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
+    spdlog::info(
+        "event=stopped recorded_pending={} abandoned={} released={} note={}", unrecorded.size(),
+        release.size(), released,
+        Q(unrecorded.empty() ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
     return 0;
   }
 
@@ -336,17 +344,18 @@ struct Worker::Impl {
   }
 
   int Run() {
-    spdlog::info("event=starting version={} worker_id={} concurrency={} batch_size={} lease_ms={} "
-                 "allow_private_networks={} once={}",
-                 WEBHOOKS_WORKER_VERSION, Q(cfg.worker_id), cfg.concurrency, cfg.batch_size, cfg.lease.count(),
-                 cfg.allow_private_networks, cfg.once);
+    spdlog::info(
+        "event=starting version={} worker_id={} concurrency={} batch_size={} lease_ms={} "
+        "allow_private_networks={} once={}",
+        WEBHOOKS_WORKER_VERSION, Q(cfg.worker_id), cfg.concurrency, cfg.batch_size, cfg.lease.count(),
+        cfg.allow_private_networks, cfg.once);
     std::vector<WaitFd> fds(2);
     while (true) {
       auto now = Clock::now();
       int signals = signals_seen();
       if (signals >= 2) {
-        spdlog::warn("event=exit_now reason={} in_flight={} unrecorded={} note={}", Q("second signal"), in_flight(),
-                     unrecorded.size(), Q("leases expire and the messages are delivered again"));
+        spdlog::warn("event=exit_now reason={} in_flight={} unrecorded={} note={}", Q("second signal"),
+                     in_flight(), unrecorded.size(), Q("leases expire and the messages are delivered again"));
         return 1;
       }
       if (signals == 1 && !draining) BeginDrain(now);
@@ -399,6 +408,8 @@ struct Worker::Impl {
 Worker::Worker(Config config, Metrics& metrics, StopSignal stop)
     : impl_(std::make_unique<Impl>(std::move(config), metrics, stop)) {}
 Worker::~Worker() = default;
-int Worker::Run() { return impl_->Run(); }
+int Worker::Run() {
+  return impl_->Run();
+}
 
 }  // namespace webhooks

@@ -12,8 +12,8 @@
 namespace webhooks {
 
 struct StopSignal {
-  int fd = -1;                               // readable when a signal arrived
-  const std::atomic<int>* count = nullptr;   // signals received so far
+  int fd = -1;                              // readable when a signal arrived
+  const std::atomic<int>* count = nullptr;  // signals received so far
 };
 
 class Worker {

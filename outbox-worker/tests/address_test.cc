@@ -3,10 +3,9 @@
 #include "address.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 namespace webhooks {
 namespace {

@@ -49,10 +49,9 @@ TEST(Config, Defaults) {
 }
 
 TEST(Config, Flags) {
-  auto r = Parse({"--concurrency", "256", "--batch-size=100", "--lease", "2s",
-                  "--worker-id", "w1", "--metrics-listen", "127.0.0.1:9187",
-                  "--allow-private-networks", "--once", "--database-url", "dbname=x",
-                  "--grace-period", "0s", "--log-level", "DEBUG"});
+  auto r = Parse({"--concurrency", "256", "--batch-size=100", "--lease", "2s", "--worker-id", "w1",
+                  "--metrics-listen", "127.0.0.1:9187", "--allow-private-networks", "--once",
+                  "--database-url", "dbname=x", "--grace-period", "0s", "--log-level", "DEBUG"});
   ASSERT_EQ(r.action, ParseResult::Action::kRun) << r.message;
   EXPECT_EQ(r.config.concurrency, 256);
   EXPECT_EQ(r.config.batch_size, 100);
@@ -67,8 +66,7 @@ TEST(Config, Flags) {
 }
 
 TEST(Config, DatabaseUrlPrecedence) {
-  EXPECT_EQ(Parse({}, {{"DATABASE_URL", "postgres://env/db"}}).config.database_url,
-            "postgres://env/db");
+  EXPECT_EQ(Parse({}, {{"DATABASE_URL", "postgres://env/db"}}).config.database_url, "postgres://env/db");
   EXPECT_EQ(Parse({"--database-url", "postgres://flag/db"}, {{"DATABASE_URL", "postgres://env/db"}})
                 .config.database_url,
             "postgres://flag/db");
@@ -77,7 +75,8 @@ TEST(Config, DatabaseUrlPrecedence) {
 }
 
 TEST(Config, EnvironmentAndFlagWins) {
-  auto r = Parse({"--batch-size", "7"}, {{"WEBHOOKS_CONCURRENCY", "9"}, {"WEBHOOKS_BATCH_SIZE", "8"},
+  auto r = Parse({"--batch-size", "7"}, {{"WEBHOOKS_CONCURRENCY", "9"},
+                                         {"WEBHOOKS_BATCH_SIZE", "8"},
                                          {"WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "yes"}});
   ASSERT_EQ(r.action, ParseResult::Action::kRun) << r.message;
   EXPECT_EQ(r.config.concurrency, 9);

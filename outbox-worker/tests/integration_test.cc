@@ -1,11 +1,10 @@
 // End to end: a real PostgreSQL database (cloned from
 // $WEBHOOKS_TEST_TEMPLATE_DB), a real receiver on 127.0.0.1 and the
 // webhooks-worker binary. Only loopback is ever connected to.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "support.h"
@@ -28,7 +27,8 @@ class Integration : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure())
-      for (auto& w : workers_) std::cerr << "---- worker log (pid " << w->pid() << ")\n" << w->log() << "----\n";
+      for (auto& w : workers_)
+        std::cerr << "---- worker log (pid " << w->pid() << ")\n" << w->log() << "----\n";
     workers_.clear();  // SIGKILLs any still running, before the database goes
     db_.reset();
   }
@@ -37,12 +37,14 @@ class Integration : public ::testing::Test {
   std::string Subscribe(const std::string& url, const std::string& extra_columns = "",
                         const std::string& extra_values = "") {
     return db_->Scalar("INSERT INTO webhooks.subscriptions (name, url, event_types" + extra_columns +
-                       ") VALUES ('test', '" + url + "', '{order.created}'" + extra_values + ") RETURNING secret");
+                       ") VALUES ('test', '" + url + "', '{order.created}'" + extra_values +
+                       ") RETURNING secret");
   }
 
   void Publish(int n) {
-    db_->Exec("SELECT webhooks.publish('order.created', jsonb_build_object('n', i)) FROM generate_series(1, " +
-              std::to_string(n) + ") AS i");
+    db_->Exec(
+        "SELECT webhooks.publish('order.created', jsonb_build_object('n', i)) FROM generate_series(1, " +
+        std::to_string(n) + ") AS i");
   }
 
   // The fixture owns the process: its log is printed if the test fails.
@@ -61,7 +63,9 @@ class Integration : public ::testing::Test {
   }
 
   long long Pending() { return db_->Count("SELECT count(*) FROM webhooks.messages WHERE state = 'pending'"); }
-  long long Delivered() { return db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered'"); }
+  long long Delivered() {
+    return db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered'");
+  }
 
   std::unique_ptr<TestDatabase> db_;
   std::vector<std::unique_ptr<WorkerProcess>> workers_;
@@ -99,9 +103,12 @@ TEST_F(Integration, DeliveredEndToEndWithVerifiedSignature) {
   }
   EXPECT_EQ(ns, (std::set<std::string>{"1", "2", "3"}));
   // webhook-id is the event's id.
-  for (const auto& row : db_->Rows("SELECT id::text FROM webhooks.events")) EXPECT_TRUE(ids.count(row[0])) << row[0];
+  for (const auto& row : db_->Rows("SELECT id::text FROM webhooks.events"))
+    EXPECT_TRUE(ids.count(row[0])) << row[0];
   EXPECT_EQ(Delivered(), 3);
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE status_code = 200 AND worker_id IS NOT NULL"), 3);
+  EXPECT_EQ(db_->Count(
+                "SELECT count(*) FROM webhooks.deliveries WHERE status_code = 200 AND worker_id IS NOT NULL"),
+            3);
   EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages"), 0);
 }
 
@@ -114,10 +121,12 @@ TEST_F(Integration, ServerErrorThenSuccessIsRetriedAndDelivered) {
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
   EXPECT_EQ(rx.count(), 4u);
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'retrying' AND status_code = 500 "
-                       "AND attempt = 1"),
-            2);
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered' AND attempt = 2"), 2);
+  EXPECT_EQ(
+      db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'retrying' AND status_code = 500 "
+                 "AND attempt = 1"),
+      2);
+  EXPECT_EQ(
+      db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'delivered' AND attempt = 2"), 2);
 }
 
 TEST_F(Integration, NotFoundFailsWithoutRetry) {
@@ -128,7 +137,9 @@ TEST_F(Integration, NotFoundFailsWithoutRetry) {
   std::this_thread::sleep_for(300ms);  // a retry would be due by now
   ASSERT_EQ(RunOnce(kLocal), 0);
   EXPECT_EQ(rx.count(), 1u);
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'failed' AND status_code = 404"), 1);
+  EXPECT_EQ(
+      db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE outcome = 'failed' AND status_code = 404"),
+      1);
   EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), 1);
   EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE state = 'failed'"), 1);
 }
@@ -148,8 +159,9 @@ TEST_F(Integration, HangingReceiverTimesOutAndIsRetried) {
   rx.Unhold();
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
-  auto first = db_->Rows("SELECT outcome, coalesce(status_code::text, 'null'), error, duration_ms FROM "
-                         "webhooks.deliveries WHERE attempt = 1");
+  auto first = db_->Rows(
+      "SELECT outcome, coalesce(status_code::text, 'null'), error, duration_ms FROM "
+      "webhooks.deliveries WHERE attempt = 1");
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0][0], "retrying");
   EXPECT_EQ(first[0][1], "null");
@@ -165,7 +177,9 @@ TEST_F(Integration, CircuitTripsAtThresholdAndRecoversByProbe) {
   Subscribe(rx.url(), ", retry_schedule, circuit_threshold", ", '{100ms,100ms,100ms,100ms,100ms,100ms}', 3");
   Publish(2);
   auto w = Start(kLocal);
-  auto state = [&] { return db_->Scalar("SELECT state FROM webhooks.subscription_status WHERE name = 'test'"); };
+  auto state = [&] {
+    return db_->Scalar("SELECT state FROM webhooks.subscription_status WHERE name = 'test'");
+  };
   ASSERT_TRUE(Eventually([&] { return state() == "tripped"; }, 20s)) << "state=" << state();
   // Attempts already in flight when it tripped may still land: at least the threshold.
   EXPECT_GE(db_->Count("SELECT consecutive_failures FROM webhooks.subscriptions"), 3);
@@ -179,9 +193,10 @@ TEST_F(Integration, CircuitTripsAtThresholdAndRecoversByProbe) {
   db_->Exec("UPDATE webhooks.subscriptions SET probe_at = now()");
   EXPECT_TRUE(Eventually([&] { return state() == "active"; }, 20s)) << "state=" << state();
   EXPECT_TRUE(Eventually([&] { return Delivered() == 2; }, 20s)) << "delivered=" << Delivered();
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.subscriptions WHERE enabled AND auto_disabled_at IS NULL "
-                       "AND consecutive_failures = 0"),
-            1);
+  EXPECT_EQ(
+      db_->Count("SELECT count(*) FROM webhooks.subscriptions WHERE enabled AND auto_disabled_at IS NULL "
+                 "AND consecutive_failures = 0"),
+      1);
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
 }
@@ -248,7 +263,8 @@ TEST_F(Integration, SigtermMidBatchLosesNothing) {
   Subscribe(rx.url(), ", max_in_flight", ", 1000");
   constexpr int kN = 40;
   Publish(kN);
-  auto w = Start({"--allow-private-networks", "--concurrency", "8", "--batch-size", "8", "--grace-period", "10s"});
+  auto w =
+      Start({"--allow-private-networks", "--concurrency", "8", "--batch-size", "8", "--grace-period", "10s"});
   ASSERT_TRUE(rx.WaitFor(1, 15s));
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
@@ -282,7 +298,9 @@ TEST_F(Integration, SigtermAfterGraceReleasesWhatIsStillInFlight) {
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(10s), 0);
   EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries"), 0);
-  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages WHERE lease_owner IS NULL AND state = 'pending'"), 3);
+  EXPECT_EQ(
+      db_->Count("SELECT count(*) FROM webhooks.messages WHERE lease_owner IS NULL AND state = 'pending'"),
+      3);
   rx.Unhold();
 }
 

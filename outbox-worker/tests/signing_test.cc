@@ -1,10 +1,10 @@
 #include "signing.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace webhooks {
 namespace {
@@ -20,8 +20,8 @@ TEST(Signing, StandardWebhooksVectors) {
   auto doc = nlohmann::json::parse(in);
   ASSERT_FALSE(doc["vectors"].empty());
   for (const auto& v : doc["vectors"]) {
-    auto sig = Sign(v["secret"].get<std::string>(), v["id"].get<std::string>(),
-                    v["timestamp"].get<int64_t>(), v["body"].get<std::string>());
+    auto sig = Sign(v["secret"].get<std::string>(), v["id"].get<std::string>(), v["timestamp"].get<int64_t>(),
+                    v["body"].get<std::string>());
     ASSERT_TRUE(sig.has_value());
     EXPECT_EQ(*sig, v["signature"].get<std::string>()) << "id " << v["id"];
   }
@@ -48,8 +48,7 @@ TEST(Signing, HeaderHasOneSignaturePerSecretSpaceSeparated) {
 
 TEST(Signing, HeaderSkipsAndCountsUnusableSecrets) {
   int skipped = 0;
-  std::string h = SignatureHeader({"whsec_%%%", "whsec_plJ3nmyCDGBKInavdOK15jsl"}, "m", 5, "x",
-                                  &skipped);
+  std::string h = SignatureHeader({"whsec_%%%", "whsec_plJ3nmyCDGBKInavdOK15jsl"}, "m", 5, "x", &skipped);
   EXPECT_EQ(skipped, 1);
   EXPECT_EQ(h, *Sign("whsec_plJ3nmyCDGBKInavdOK15jsl", "m", 5, "x"));
 }

@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <signal.h>
@@ -7,11 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <httplib.h>
-#include <pqxx/pqxx>
-
 #include <cstdlib>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -22,7 +21,9 @@ namespace webhooks::test {
 
 namespace {
 
-std::string AdminConninfo() { return "dbname=postgres"; }
+std::string AdminConninfo() {
+  return "dbname=postgres";
+}
 
 std::string UniqueName() {
   static std::atomic<int> counter{0};
@@ -142,15 +143,21 @@ Receiver::~Receiver() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::string Receiver::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port) + "/hook"; }
+std::string Receiver::url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port) + "/hook";
+}
 
 void Receiver::SetHandler(Handler handler) {
   std::lock_guard lock(impl_->mu);
   impl_->handler = std::move(handler);
 }
 
-void Receiver::Hold() { hold_ = true; }
-void Receiver::Unhold() { hold_ = false; }
+void Receiver::Hold() {
+  hold_ = true;
+}
+void Receiver::Unhold() {
+  hold_ = false;
+}
 
 void Receiver::SleepWhileHeld(std::chrono::milliseconds max) {
   auto until = std::chrono::steady_clock::now() + max;
@@ -188,8 +195,8 @@ bool VerifySignature(const std::string& secret, const Received& r) {
   std::string content = id + "." + ts + "." + r.body;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key.data(), len, reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac,
-       &mac_len);
+  HMAC(EVP_sha256(), key.data(), len, reinterpret_cast<const unsigned char*>(content.data()), content.size(),
+       mac, &mac_len);
   std::vector<unsigned char> enc(4 * ((mac_len + 2) / 3) + 1);
   EVP_EncodeBlock(enc.data(), mac, int(mac_len));
   std::string expected = "v1," + std::string(reinterpret_cast<char*>(enc.data()));
@@ -206,7 +213,8 @@ WorkerProcess::WorkerProcess(const std::string& conninfo, std::vector<std::strin
   if (fd < 0) throw std::runtime_error("mkstemp failed");
   close(fd);
   log_path_ = tmpl;
-  std::vector<std::string> argv_s = {WEBHOOKS_WORKER_BINARY, "--database-url", conninfo, "--log-level", "debug"};
+  std::vector<std::string> argv_s = {WEBHOOKS_WORKER_BINARY, "--database-url", conninfo, "--log-level",
+                                     "debug"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -228,7 +236,9 @@ WorkerProcess::~WorkerProcess() {
   unlink(log_path_.c_str());
 }
 
-void WorkerProcess::Signal(int sig) { kill(pid_, sig); }
+void WorkerProcess::Signal(int sig) {
+  kill(pid_, sig);
+}
 
 std::optional<int> WorkerProcess::Wait(std::chrono::milliseconds timeout) {
   auto until = std::chrono::steady_clock::now() + timeout;
@@ -245,7 +255,9 @@ std::optional<int> WorkerProcess::Wait(std::chrono::milliseconds timeout) {
   return status_;
 }
 
-bool WorkerProcess::running() { return !Wait(std::chrono::milliseconds(0)).has_value(); }
+bool WorkerProcess::running() {
+  return !Wait(std::chrono::milliseconds(0)).has_value();
+}
 
 std::string WorkerProcess::log() const {
   std::ifstream in(log_path_);
