@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "db.h"
 #include "http.h"
@@ -59,6 +60,10 @@ struct Worker::Impl {
   bool draining = false;
   Clock::time_point drain_deadline{};
   bool once_done = false;  // --once: a claim came back empty
+  std::unordered_set<int64_t> warned_lease;
+  int empty_claims = 0;  // in a row
+  static constexpr milliseconds kContentionRetry{20};
+  static constexpr int kOnceMaxEmptyClaims = 250;  // --once: ~5 s of contention at most
 
   Impl(Config c, Metrics& m, StopSignal s)
       : cfg(std::move(c)),
@@ -146,50 +151,52 @@ struct Worker::Impl {
     if (!got.empty())
       spdlog::debug("event=claimed count={} asked={} in_flight={}", got.size(), n, in_flight());
     for (auto& m : got) Send(std::move(m));
-    if (int(got.size()) == n) {
-      want_claim = true;  // probably more where these came from
+    if (!got.empty()) {
+      // A full batch: probably more where these came from. A short one: the
+      // claim splits a batch between subscriptions, so just claim again.
+      want_claim = true;
+      empty_claims = 0;
       return true;
     }
     want_claim = false;
-    if (cfg.once) {
-      // Everything due now: done when a claim finds nothing and nothing of
-      // ours is still in flight or unrecorded (recording can make more due,
-      // e.g. a probe's success re-enabling a subscription).
-      if (got.empty() && in_flight() == 0 && unrecorded.empty())
-        once_done = true;
-      else
-        claim_after_record = true;
-      return true;
+    claim_after_record = true;  // our own results free max_in_flight room
+    auto due_in = ProbeNextDue(now);
+    bool due_now = due_in && *due_in <= 0;
+    ++empty_claims;
+    if (due_now) {
+      // Claimable work that this claim did not get: another worker held the
+      // subscription's row for a moment. Look again shortly.
+      next_due_at = now + kContentionRetry;
+    } else if (due_in) {
+      next_due_at = now + milliseconds(static_cast<long long>(*due_in * 1000.0) + 1);
+    } else {
+      next_due_at.reset();
     }
-    ProbeNextDue(now, /*after_short_claim=*/true);
+    if (cfg.once && in_flight() == 0 && unrecorded.empty() && (!due_now || empty_claims > kOnceMaxEmptyClaims))
+      once_done = true;  // nothing of ours pending and nothing due now
     return true;
   }
 
-  // Asks when work is next due: sets the wake-up and the queue-lag gauge.
-  void ProbeNextDue(Clock::time_point now, bool after_short_claim) {
+  // Asks when work is next due (seconds from now; negative: overdue) and
+  // sets the queue-lag gauge.
+  std::optional<double> ProbeNextDue(Clock::time_point now) {
     next_lag_probe_at = now + std::chrono::seconds(1);
     std::optional<double> due_in;
     try {
       due_in = db.NextDueIn();
     } catch (const DbError& e) {
       OnDbError("next_due", e, now);
-      return;
+      return std::nullopt;
     }
     metrics.SetQueueLag(due_in && *due_in < 0 ? -*due_in : 0.0);
-    if (!after_short_claim) return;
-    next_due_at.reset();
-    claim_after_record = false;
-    if (!due_in) return;
-    if (*due_in <= 0) {
-      // Due but not claimable now (max_in_flight reached, or leased
-      // elsewhere): look again once results free a slot, or at the poll.
-      claim_after_record = true;
-    } else {
-      next_due_at = now + milliseconds(static_cast<long long>(*due_in * 1000.0) + 1);
-    }
+    return due_in;
   }
 
   void Send(ClaimedMessage m) {
+    if (m.timeout_ms >= cfg.lease.count() && warned_lease.insert(m.subscription_id).second)
+      spdlog::warn("event=lease_shorter_than_timeout subscription_id={} timeout_ms={} lease_ms={} note={}",
+                   m.subscription_id, m.timeout_ms, cfg.lease.count(),
+                   Q("another worker may claim the message while this request is still running; raise --lease"));
     std::vector<std::string> dropped;
     int64_t ts = int64_t(std::time(nullptr));
     HttpRequest req;
@@ -373,7 +380,7 @@ struct Worker::Impl {
         return 1;
       }
       if (RecordDue(now)) Record(now);
-      if (db.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now, false);
+      if (db.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now);
 
       if (draining && (in_flight() == 0 || now >= drain_deadline)) return FinishDrain();
       if (cfg.once && once_done && in_flight() == 0 && unrecorded.empty()) {
