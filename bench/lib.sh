@@ -11,7 +11,8 @@ bench_in_cluster() {
   fi
 }
 
-bench_db() {  # creates database "bench" with pg_webhooks
+bench_db() {  # creates database "bench" with pg_webhooks; the worker finds it through PGDATABASE
+  export PGDATABASE=bench
   psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
   psql -X -q -v ON_ERROR_STOP=1 -d bench -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pg_webhooks CASCADE'
 }
@@ -41,7 +42,8 @@ http {
   server { listen 127.0.0.1:$port; location / { return 204; } }
 }
 CONF
-  /usr/sbin/nginx -c "$dir/nginx.conf" -p "$dir" &
+  # its output must not hold the caller's $(...) open
+  /usr/sbin/nginx -c "$dir/nginx.conf" -p "$dir" >/dev/null 2>&1 &
   local pid=$!
   for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
   echo "$pid"
