@@ -75,6 +75,7 @@ std::chrono::milliseconds Backoff::Next() {
 struct Database::Impl {
   std::string conninfo;
   std::string worker_id;
+  bool with_listen = true;
   std::unique_ptr<pqxx::connection> listen;
   std::unique_ptr<Receiver> receiver;
   std::unique_ptr<pqxx::connection> work;
@@ -115,9 +116,11 @@ struct Database::Impl {
   }
 };
 
-Database::Database(std::string conninfo, std::string worker_id) : impl_(std::make_unique<Impl>()) {
+Database::Database(std::string conninfo, std::string worker_id, bool listen)
+    : impl_(std::make_unique<Impl>()) {
   impl_->conninfo = std::move(conninfo);
   impl_->worker_id = std::move(worker_id);
+  impl_->with_listen = listen;
   // Defaults a conninfo can still override: bounded connects, a name in pg_stat_activity.
   setenv("PGCONNECT_TIMEOUT", "5", 0);
   setenv("PGAPPNAME", "webhooks-worker", 0);
@@ -131,6 +134,7 @@ void Database::Connect() {
   Disconnect();
   try {
     impl_->work = std::make_unique<pqxx::connection>(impl_->conninfo);
+    if (!impl_->with_listen) return;
     impl_->listen = std::make_unique<pqxx::connection>(impl_->conninfo);
     impl_->receiver = std::make_unique<Receiver>(*impl_->listen, &impl_->notified);
     impl_->listen->get_notifs();  // issues the LISTEN now
@@ -152,7 +156,7 @@ void Database::Disconnect() {
 }
 
 bool Database::connected() const {
-  return impl_->work && impl_->listen && impl_->receiver;
+  return impl_->work && (!impl_->with_listen || (impl_->listen && impl_->receiver));
 }
 
 int Database::listen_fd() const {

@@ -1,6 +1,8 @@
-// db: the only code that includes libpqxx. Two connections: one LISTENs on
-// the "webhooks" channel and does nothing else; the other claims, records,
-// releases and asks next_due. Errors come out as DbError saying whether a
+// db: the only code that includes libpqxx. A Database holds a work
+// connection (claim, record, release, next_due) and, unless made with
+// listen = false, a second connection that LISTENs on the "webhooks" channel
+// and does nothing else. The worker uses two Databases: the loop's (work +
+// LISTEN) and the recorder's (work only, for webhooks.record). Errors come out as DbError saying whether a
 // retry is safe (libpqxx's advice: retry broken connections, never in-doubt
 // commits).
 #pragma once
@@ -61,12 +63,14 @@ class DbError : public std::runtime_error {
 
 class Database {
  public:
-  Database(std::string conninfo, std::string worker_id);
+  // listen = false: no LISTEN connection (listen_fd() is -1 and
+  // ConsumeNotifications() must not be called).
+  Database(std::string conninfo, std::string worker_id, bool listen = true);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Opens both connections and LISTENs; throws DbError.
+  // Opens the connection(s) and LISTENs; throws DbError.
   void Connect();
   void Disconnect();
   bool connected() const;

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "http.h"
 #include "logging.h"
+#include "recorder.h"
 #include "retry.h"
 
 namespace webhooks {
@@ -39,11 +40,15 @@ struct Worker::Impl {
   Database db;
   HttpClient http;
 
+  // Records results on its own connection and thread; declared after http
+  // (its wake-up) so that it is stopped first.
+  Recorder recorder;
+
   std::unordered_map<uint64_t, Flight> flights;
   uint64_t next_request_id = 1;
-  std::vector<AttemptResult> unrecorded;
+  std::vector<AttemptResult> unrecorded;  // collected, not yet handed to the recorder
   Clock::time_point oldest_unrecorded{};
-  Clock::time_point next_record_at{};  // back-off after a failed record
+  uint64_t records_seen = 0;  // recorder.records_done() when last looked at
 
   bool ever_connected = false;
   Backoff backoff;
@@ -71,11 +76,14 @@ struct Worker::Impl {
         stop(s),
         db(cfg.database_url, cfg.worker_id),
         http(HttpOptions{cfg.allow_private_networks, std::max(64L, long(cfg.concurrency) * 2)}),
+        recorder(cfg, m, [this] { http.Wakeup(); }),
         backoff(milliseconds(100), cfg.reconnect_max_backoff),
         claim_backoff(milliseconds(100), cfg.reconnect_max_backoff) {}
 
   int batch() const { return std::min(cfg.batch_size, cfg.concurrency); }
   int in_flight() const { return int(flights.size()); }
+  // Results not yet recorded: collected here or waiting in the recorder.
+  size_t unrecorded_count() const { return unrecorded.size() + recorder.pending(); }
 
   // ---- database connection -------------------------------------------------
 
@@ -95,11 +103,10 @@ struct Worker::Impl {
     metrics.SetDbUp(true);
     if (ever_connected) metrics.AddReconnect();
     spdlog::info("event=db_connected {} worker_id={} unrecorded={}", db.Describe(), Q(cfg.worker_id),
-                 unrecorded.size());
+                 unrecorded_count());
     if (!ever_connected) sd_notify(0, "READY=1\nSTATUS=connected, delivering");
     ever_connected = true;
     want_claim = true;  // notifications may have been missed while away
-    next_record_at = now;
   }
 
   // After a DbError: count it and, if the connection went, schedule a reconnect.
@@ -110,7 +117,7 @@ struct Worker::Impl {
       auto wait = backoff.Next();
       next_connect_at = now + wait;
       spdlog::warn("event=db_lost op={} kind={} reconnect_in_ms={} in_flight={} unrecorded={} error={}", op,
-                   DbErrorKindName(e.kind()), wait.count(), in_flight(), unrecorded.size(), Q(e.what()));
+                   DbErrorKindName(e.kind()), wait.count(), in_flight(), unrecorded_count(), Q(e.what()));
     } else {
       spdlog::error("event=db_error op={} kind={} error={}", op, DbErrorKindName(e.kind()), Q(e.what()));
     }
@@ -126,6 +133,10 @@ struct Worker::Impl {
   }
 
   bool HasRoom() const {
+    // Recording fell far behind (a slow database, or the recorder is
+    // reconnecting): claim no more until it catches up, so that results do
+    // not pile up in memory while their leases run out.
+    if (recorder.pending() > size_t(4) * size_t(cfg.concurrency + cfg.record_batch)) return false;
     int b = batch();
     return in_flight() == 0 || in_flight() < cfg.concurrency - b / 2;
   }
@@ -172,7 +183,7 @@ struct Worker::Impl {
     } else {
       next_due_at.reset();
     }
-    if (cfg.once && in_flight() == 0 && unrecorded.empty() && (!due_now || empty_claims > kOnceMaxEmptyClaims))
+    if (cfg.once && in_flight() == 0 && unrecorded_count() == 0 && (!due_now || empty_claims > kOnceMaxEmptyClaims))
       once_done = true;  // nothing of ours pending and nothing due now
     return true;
   }
@@ -255,34 +266,23 @@ struct Worker::Impl {
   }
 
   bool RecordDue(Clock::time_point now) const {
-    if (unrecorded.empty() || !db.connected() || now < next_record_at) return false;
+    if (unrecorded.empty()) return false;
     return int(unrecorded.size()) >= cfg.record_batch || now - oldest_unrecorded >= cfg.record_interval ||
            draining || once_done;
   }
 
-  void Record(Clock::time_point now) {
-    int n = 0;
-    try {
-      n = db.Record(unrecorded);
-    } catch (const DbError& e) {
-      OnDbError("record", e, now);
-      if (e.kind() == DbErrorKind::kRetryable) {
-        next_record_at = now + milliseconds(200);  // keep them; try again (after reconnecting)
-        return;
-      }
-      // In doubt: maybe recorded. Permanent: never will be. Either way a
-      // retry is not safe or not useful; the leases expire and the messages
-      // are delivered again (at least once).
-      spdlog::error("event=results_dropped count={} kind={} note={}", unrecorded.size(),
-                    DbErrorKindName(e.kind()),
-                    Q("messages not recorded are claimed again after their lease expires"));
-      unrecorded.clear();
-      metrics.SetPendingResults(0);
-      return;
-    }
-    metrics.AddRecorded(long(unrecorded.size()));
-    spdlog::debug("event=recorded count={} accepted={}", unrecorded.size(), n);
+  // Hands the collected results to the recorder and carries on at once.
+  void Record() {
+    recorder.Submit(std::move(unrecorded));
     unrecorded.clear();
+  }
+
+  // A record finished on the recorder's thread (it woke us): if an empty
+  // claim was waiting for our own results to free max_in_flight room, look again.
+  void CheckRecorded() {
+    uint64_t done = recorder.records_done();
+    if (done == records_seen) return;
+    records_seen = done;
     if (claim_after_record) {
       claim_after_record = false;
       want_claim = true;
@@ -307,14 +307,21 @@ struct Worker::Impl {
     }
     flights.clear();
     Collect(Clock::now());
-    auto now = Clock::now();
-    if (!db.connected() && (!unrecorded.empty() || !release.empty())) TryConnect(now);
-    if (db.connected() && !unrecorded.empty()) {
-      next_record_at = now;
-      Record(now);
-      if (!unrecorded.empty() && !db.connected()) TryConnect(Clock::now());
-      if (!unrecorded.empty() && db.connected()) Record(Clock::now());
+    // Record everything collected: the recorder tries what it holds once
+    // more, after a reconnect if need be, then stops. A second signal still
+    // exits at once meanwhile.
+    Record();
+    recorder.Finish();
+    while (!recorder.WaitFinished(milliseconds(50))) {
+      if (signals_seen() >= 2) {
+        spdlog::warn("event=exit_now reason={} unrecorded={} note={}", Q("second signal"), unrecorded_count(),
+                     Q("leases expire and the messages are delivered again"));
+        return 1;
+      }
     }
+    size_t left = recorder.pending();
+    auto now = Clock::now();
+    if (!db.connected() && !release.empty()) TryConnect(now);
     int released = 0;
     if (!release.empty() && db.connected()) {
       try {
@@ -325,9 +332,8 @@ struct Worker::Impl {
       }
     }
     spdlog::info(
-        "event=stopped recorded_pending={} abandoned={} released={} note={}", unrecorded.size(),
-        release.size(), released,
-        Q(unrecorded.empty() ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
+        "event=stopped recorded_pending={} abandoned={} released={} note={}", left, release.size(), released,
+        Q(left == 0 ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
     return 0;
   }
 
@@ -338,7 +344,7 @@ struct Worker::Impl {
   milliseconds WaitTime(Clock::time_point now) const {
     Clock::time_point until = now + cfg.poll_interval;
     auto sooner = [&until](Clock::time_point t) { until = std::min(until, t); };
-    if (!unrecorded.empty()) sooner(std::max(oldest_unrecorded + cfg.record_interval, next_record_at));
+    if (!unrecorded.empty()) sooner(oldest_unrecorded + cfg.record_interval);
     if (!db.connected()) sooner(next_connect_at);
     if (!draining && db.connected()) {
       sooner(std::max(next_poll_at, next_claim_retry_at));
@@ -362,7 +368,7 @@ struct Worker::Impl {
       int signals = signals_seen();
       if (signals >= 2) {
         spdlog::warn("event=exit_now reason={} in_flight={} unrecorded={} note={}", Q("second signal"),
-                     in_flight(), unrecorded.size(), Q("leases expire and the messages are delivered again"));
+                     in_flight(), unrecorded_count(), Q("leases expire and the messages are delivered again"));
         return 1;
       }
       if (signals == 1 && !draining) BeginDrain(now);
@@ -379,11 +385,11 @@ struct Worker::Impl {
         spdlog::error("event=exit reason={}", Q("--once: claim failed"));
         return 1;
       }
-      if (RecordDue(now)) Record(now);
+      if (RecordDue(now)) Record();
       if (db.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now);
 
       if (draining && (in_flight() == 0 || now >= drain_deadline)) return FinishDrain();
-      if (cfg.once && once_done && in_flight() == 0 && unrecorded.empty()) {
+      if (cfg.once && once_done && in_flight() == 0 && unrecorded_count() == 0) {
         spdlog::info("event=done reason={}", Q("--once: nothing more is due"));
         return 0;
       }
@@ -405,8 +411,9 @@ struct Worker::Impl {
         }
       }
       Collect(now);
+      CheckRecorded();
       metrics.SetInFlight(in_flight());
-      metrics.SetPendingResults(long(unrecorded.size()));
+      metrics.SetPendingResults(long(unrecorded_count()));
       metrics.Heartbeat();
     }
   }

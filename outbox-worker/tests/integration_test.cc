@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <set>
 
 #include "support.h"
@@ -72,6 +73,12 @@ class Integration : public ::testing::Test {
 };
 
 const std::vector<std::string> kLocal = {"--allow-private-networks"};
+
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) ++n;
+  return n;
+}
 
 TEST(IntegrationSetup, TemplateDatabaseIsConfigured) {
   // Says loudly, instead of skipping, when the harness did not provide a database.
@@ -338,10 +345,16 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   Publish(3);
   auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});
   ASSERT_TRUE(rx.WaitFor(3, 15s));
-  // Cut both of the worker's connections while its requests are in flight.
+  // Cut all three of the worker's connections (work, LISTEN, recorder)
+  // while its requests are in flight.
+  auto connections = [&] {
+    return db_->Count("SELECT count(*) FROM pg_stat_activity "
+                      "WHERE application_name = 'webhooks-worker' AND datname = current_database()");
+  };
+  ASSERT_TRUE(Eventually([&] { return connections() == 3; }, 10s)) << "connections=" << connections();
   EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                        "WHERE application_name = 'webhooks-worker' AND datname = current_database()"),
-            2);
+            3);
   std::this_thread::sleep_for(200ms);
   rx.Unhold();  // results arrive while the worker may still be reconnecting
   EXPECT_TRUE(Eventually([&] { return Delivered() == 3; }, 20s)) << "delivered=" << Delivered();
@@ -354,10 +367,53 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
   std::string log = w->log();
-  size_t connects = 0;
-  for (size_t pos = 0; (pos = log.find("event=db_connected", pos)) != std::string::npos; ++pos) ++connects;
-  EXPECT_GE(connects, 2u) << "expected a reconnect";
+  EXPECT_GE(Occurrences(log, "event=db_connected host="), 2u) << "expected the loop to reconnect";
+  EXPECT_GE(Occurrences(log, "event=db_connected conn=recorder"), 2u) << "expected the recorder to reconnect";
   EXPECT_NE(log.find("event=db_lost"), std::string::npos);
+}
+
+TEST_F(Integration, BlockedRecordDoesNotStopClaimingAndItsConnectionLossLosesNothing) {
+  // Recording has its own connection: while webhooks.record waits on a lock,
+  // the loop still claims and sends. Then only the recorder's connection is
+  // cut mid-record: its results are kept and recorded after it reconnects.
+  Receiver rx;
+  Subscribe(rx.url());
+  auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});
+  ASSERT_TRUE(Eventually([&] { return w->log().find("event=db_connected conn=recorder") != std::string::npos; },
+                         10s));
+  // record inserts attempt rows; claim never touches webhooks.deliveries.
+  pqxx::connection locker(db_->conninfo());
+  pqxx::work lock(locker);
+  lock.exec0("LOCK TABLE webhooks.deliveries IN EXCLUSIVE MODE");
+  auto blocked_records = [&] {
+    return db_->Count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND application_name = 'webhooks-worker' AND state = 'active' "
+                      "AND wait_event_type = 'Lock' AND query LIKE '%webhooks.record%'");
+  };
+  Publish(3);
+  ASSERT_TRUE(rx.WaitFor(3, 15s));
+  ASSERT_TRUE(Eventually([&] { return blocked_records() == 1; }, 10s)) << "record is not waiting on the lock";
+  Publish(3);
+  EXPECT_TRUE(rx.WaitFor(6, 10s)) << "no claim while a record was blocked: sent " << rx.count();
+  EXPECT_EQ(Delivered(), 0);
+  EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND application_name = 'webhooks-worker' "
+                       "AND state = 'active' AND query LIKE '%webhooks.record%'"),
+            1);
+  lock.abort();
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 6; }, 20s)) << "delivered=" << Delivered();
+  Publish(2);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 8; }, 10s)) << "delivered=" << Delivered();
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.deliveries WHERE worker_id = 'phoenix'"), 8);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM webhooks.messages"), 0);
+  EXPECT_EQ(rx.count(), 8u);
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  std::string log = w->log();
+  EXPECT_EQ(Occurrences(log, "event=db_connected host="), 1u) << "the loop's connection was not touched";
+  EXPECT_EQ(Occurrences(log, "event=db_connected conn=recorder"), 2u);
+  EXPECT_NE(log.find("event=db_lost op=record conn=recorder"), std::string::npos);
+  EXPECT_EQ(log.find("event=results_dropped"), std::string::npos);
 }
 
 TEST_F(Integration, LoopbackRefusedWithoutAllowPrivateNetworks) {
