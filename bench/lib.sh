@@ -7,7 +7,7 @@ bench_in_cluster() {
   if [ -z "${WEBHOOKS_BENCH_IN_CLUSTER:-}" ]; then
     export WEBHOOKS_BENCH_IN_CLUSTER=1
     exec pg_virtualenv -t -v "$(pg_config --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')" \
-      -o shared_buffers=256MB -o synchronous_commit=on -o max_connections=100 "$@"
+      -o shared_buffers=256MB -o fsync=on -o synchronous_commit=on -o max_connections=100 "$@"
   fi
 }
 
