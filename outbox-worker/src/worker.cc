@@ -132,20 +132,24 @@ struct Worker::Impl {
     return false;
   }
 
+  // Messages of ours still holding a lease: on the wire, or answered and
+  // not yet recorded. They count against --concurrency as they count against
+  // max_in_flight in the database: claiming while results wait for the
+  // recorder would mostly bring back short or empty claims, and if recording
+  // falls behind (a slow database, the recorder reconnecting) claims pause
+  // instead of piling up results whose leases run out.
+  int busy() const { return in_flight() + int(unrecorded_count()); }
+
   bool HasRoom() const {
-    // Recording fell far behind (a slow database, or the recorder is
-    // reconnecting): claim no more until it catches up, so that results do
-    // not pile up in memory while their leases run out.
-    if (recorder.pending() > size_t(4) * size_t(cfg.concurrency + cfg.record_batch)) return false;
     int b = batch();
-    return in_flight() == 0 || in_flight() < cfg.concurrency - b / 2;
+    return busy() == 0 || busy() < cfg.concurrency - b / 2;
   }
 
   // Returns false on a fatal error (--once only).
   bool MaybeClaim(Clock::time_point now) {
     if (draining || once_done || !db.connected() || now < next_claim_retry_at) return true;
     if (!ClaimWanted(now) || !HasRoom()) return true;
-    int n = std::min(batch(), cfg.concurrency - in_flight());
+    int n = std::min(batch(), cfg.concurrency - busy());
     std::vector<ClaimedMessage> got;
     try {
       got = db.Claim(n, cfg.lease);
