@@ -1,7 +1,9 @@
 // worker: the loop. Wait (NOTIFY, fallback poll, next due retry) → claim →
-// send concurrently → record, keeping up to --concurrency requests in flight
-// without ever waiting for a batch's slowest request. Signals reach it only
-// through StopSignal (a counter and a self-pipe written by the handler).
+// send concurrently → hand results to the recorder (recorder.h: its own
+// thread and connection), keeping up to --concurrency messages in flight
+// (on the wire or waiting to be recorded) without ever waiting for a
+// batch's slowest request or for a record. Signals reach it only through
+// StopSignal (a counter and a self-pipe written by the handler).
 #pragma once
 
 #include <atomic>
