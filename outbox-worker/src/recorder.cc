@@ -60,7 +60,7 @@ bool Recorder::WaitFinished(milliseconds timeout) {
 }
 
 void Recorder::Loop() {
-  EnsureConnected();  // at once, so that the first results do not wait for a connect
+  EnsureConnected();       // at once, so that the first results do not wait for a connect
   int final_attempts = 0;  // records tried since Finish()
   std::unique_lock lk(mu_);
   while (true) {
@@ -85,7 +85,8 @@ void Recorder::Loop() {
     lk.lock();
     recording_ = 0;
     if (out == Outcome::kRetry) {  // keep them, ahead of those that arrived meanwhile
-      batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+      batch.insert(batch.end(), std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.end()));
       queue_.swap(batch);
     } else if (out == Outcome::kRecorded) {
       records_done_.fetch_add(1);

@@ -64,19 +64,19 @@ class Recorder {
   const Config& cfg_;
   Metrics& metrics_;
   std::function<void()> wake_;
-  Database db_;     // thread only (work connection, no LISTEN)
-  Backoff backoff_;  // thread only: reconnects
-  bool ever_connected_ = false;  // thread only
+  Database db_;                                       // thread only (work connection, no LISTEN)
+  Backoff backoff_;                                   // thread only: reconnects
+  bool ever_connected_ = false;                       // thread only
   std::chrono::steady_clock::time_point retry_at_{};  // thread only: back-off after a failure
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;             // the thread waits for work / stop
-  std::condition_variable finished_cv_;    // WaitFinished() waits for the thread's end
-  std::vector<AttemptResult> queue_;       // guarded by mu_
-  size_t recording_ = 0;                   // guarded by mu_: results in the record running now
-  bool finishing_ = false;                 // guarded by mu_
-  bool stop_ = false;                      // guarded by mu_
-  bool finished_ = false;                  // guarded by mu_
+  std::condition_variable cv_;           // the thread waits for work / stop
+  std::condition_variable finished_cv_;  // WaitFinished() waits for the thread's end
+  std::vector<AttemptResult> queue_;     // guarded by mu_
+  size_t recording_ = 0;                 // guarded by mu_: results in the record running now
+  bool finishing_ = false;               // guarded by mu_
+  bool stop_ = false;                    // guarded by mu_
+  bool finished_ = false;                // guarded by mu_
   std::atomic<uint64_t> records_done_{0};
   std::thread thread_;  // last: started once everything above is ready
 };

@@ -187,7 +187,8 @@ struct Worker::Impl {
     } else {
       next_due_at.reset();
     }
-    if (cfg.once && in_flight() == 0 && unrecorded_count() == 0 && (!due_now || empty_claims > kOnceMaxEmptyClaims))
+    if (cfg.once && in_flight() == 0 && unrecorded_count() == 0 &&
+        (!due_now || empty_claims > kOnceMaxEmptyClaims))
       once_done = true;  // nothing of ours pending and nothing due now
     return true;
   }
@@ -372,7 +373,8 @@ struct Worker::Impl {
       int signals = signals_seen();
       if (signals >= 2) {
         spdlog::warn("event=exit_now reason={} in_flight={} unrecorded={} note={}", Q("second signal"),
-                     in_flight(), unrecorded_count(), Q("leases expire and the messages are delivered again"));
+                     in_flight(), unrecorded_count(),
+                     Q("leases expire and the messages are delivered again"));
         return 1;
       }
       if (signals == 1 && !draining) BeginDrain(now);

@@ -379,8 +379,10 @@ TEST_F(Integration, BlockedRecordDoesNotStopClaimingAndItsConnectionLossLosesNot
   Receiver rx;
   Subscribe(rx.url());
   auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});
-  ASSERT_TRUE(Eventually([&] { return w->log().find("event=db_connected conn=recorder") != std::string::npos; },
-                         10s));
+  auto recorder_connected = [&] {
+    return w->log().find("event=db_connected conn=recorder") != std::string::npos;
+  };
+  ASSERT_TRUE(Eventually(recorder_connected, 10s));
   // record inserts attempt rows; claim never touches webhooks.deliveries.
   pqxx::connection locker(db_->conninfo());
   pqxx::work lock(locker);
