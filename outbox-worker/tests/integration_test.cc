@@ -2,6 +2,8 @@
 // $WEBHOOKS_TEST_TEMPLATE_DB), a real receiver on 127.0.0.1 and the
 // webhooks-worker binary. Only loopback is ever connected to.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -80,12 +82,51 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// A loopback port nobody listens on right now (the kernel picks it).
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
 TEST(IntegrationSetup, TemplateDatabaseIsConfigured) {
   // Says loudly, instead of skipping, when the harness did not provide a database.
   const char* tmpl = std::getenv("WEBHOOKS_TEST_TEMPLATE_DB");
   ASSERT_TRUE(tmpl != nullptr && *tmpl != '\0')
       << "WEBHOOKS_TEST_TEMPLATE_DB is not set: the integration tests need a database with "
          "pg_webhooks installed (run `make test`)";
+}
+
+// /metrics and /healthz as a scraper sees them: from the running daemon.
+TEST_F(Integration, MetricsAndHealthServedByTheRunningDaemon) {
+  Receiver rx;
+  Subscribe(rx.url());
+  Publish(3);
+  int port = FreeLoopbackPort();
+  auto w = Start({"--allow-private-networks", "--metrics-listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(Eventually([&] { return Delivered() == 3; }, 30s)) << "delivered=" << Delivered();
+  httplib::Client scraper("127.0.0.1", port);
+  std::string text;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto r = scraper.Get("/metrics");
+        if (r && r->status == 200) text = r->body;
+        return text.find("webhooks_worker_deliveries_total{outcome=\"delivered\"} 3") != std::string::npos;
+      },
+      10s))
+      << text;
+  EXPECT_NE(text.find("webhooks_worker_claimed_total 3"), std::string::npos) << text;
+  auto health = scraper.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
 }
 
 TEST_F(Integration, DeliveredEndToEndWithVerifiedSignature) {
