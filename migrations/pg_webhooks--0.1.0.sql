@@ -309,6 +309,30 @@ CREATE INDEX deliveries_attempted_at ON webhooks.deliveries (attempted_at);
 COMMENT ON TABLE webhooks.deliveries IS
     'every delivery attempt: outcome, status code, duration, error, first KiB of the response; append-only';
 
+-- sql/schema/dump_config.sql
+-- pg_dump leaves out the rows of an extension's tables unless the extension
+-- marks them: without this a backup would keep the schema and lose every
+-- subscription, queued message and attempt. The operational event types are
+-- made by the install itself, so they are left out of the dump. routes is
+-- derived (triggers rebuild it while subscriptions are restored).
+-- pg_extension_config_dump exists only inside CREATE EXTENSION; a plain
+-- psql -f install has no extension for pg_dump to skip, so nothing to mark.
+DO $dump$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_webhooks') THEN
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.event_types', $w$WHERE name NOT LIKE 'webhooks.%'$w$);
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.subscriptions', '');
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.events', '');
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.messages', '');
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.deliveries', '');
+        -- identity sequences too, so restored ids do not collide with new ones
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('webhooks.subscriptions', 'id')::regclass, '');
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('webhooks.messages', 'id')::regclass, '');
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('webhooks.deliveries', 'id')::regclass, '');
+    END IF;
+END
+$dump$;
+
 -- sql/triggers/event_types_route.sql
 -- A newly registered event type gets routes to every subscription with a
 -- matching pattern (one pass over the subscriptions, at registration time,
@@ -522,6 +546,9 @@ CREATE TRIGGER _100_accept
 -- Fan-out at publish: one message per routed subscription, in one set-based
 -- statement per INSERT statement, and one NOTIFY per statement that created
 -- messages (a per-row NOTIFY would serialise committing publishers).
+-- Only events published now are fanned out: a row that arrives with another
+-- created_at is history being restored (pg_restore of a backup brings its
+-- own messages), and sending it again would repeat old deliveries.
 CREATE FUNCTION webhooks.tg_events__fan_out()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -535,7 +562,8 @@ BEGIN
     SELECT e.id, r.subscription_id
       FROM new_events e
       JOIN webhooks.routes r ON r.event_type = e.event_type
-     WHERE r.subscription_id IS DISTINCT FROM e.about_subscription_id;
+     WHERE r.subscription_id IS DISTINCT FROM e.about_subscription_id
+       AND e.created_at = now();
     GET DIAGNOSTICS created = ROW_COUNT;
     IF created > 0 THEN
         PERFORM pg_notify('webhooks', '');

@@ -12,6 +12,11 @@ VALUES ('shop', 'https://shop.example/hook', '{order.created}', '{"x-tenant": "7
 INSERT INTO webhooks.events (id, event_type, payload, created_at)
 VALUES ('11111111-1111-4111-8111-111111111111', 'order.created', '{"b": [1, 2], "a": "x\"y"}',
         '2024-03-01 12:34:56.789+02');
+-- a backdated event is history, not a publish (no fan-out): queue its
+-- messages by hand, as a restored backup brings them
+INSERT INTO webhooks.messages (event_id, subscription_id)
+SELECT e.id, r.subscription_id FROM webhooks.events e JOIN webhooks.routes r ON r.event_type = e.event_type
+ WHERE e.created_at <> now();
 
 CREATE TEMP TABLE c AS SELECT * FROM webhooks.claim('w1', 10, '30 seconds');
 

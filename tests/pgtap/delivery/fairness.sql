@@ -10,6 +10,11 @@ VALUES ('bulk', 'https://bulk.example/hook', '{bulk.event}', 10000),
        ('shop', 'https://shop.example/hook', '{order.created}', 10000),
        ('crm', 'https://crm.example/hook', '{order.created}', 10000);
 INSERT INTO webhooks.events (event_type, payload, created_at) SELECT 'bulk.event', '{}', now() - interval '1 hour' FROM generate_series(1, 5000);
+-- a backdated event is history, not a publish (no fan-out): queue its
+-- messages by hand, as a restored backup brings them
+INSERT INTO webhooks.messages (event_id, subscription_id)
+SELECT e.id, r.subscription_id FROM webhooks.events e JOIN webhooks.routes r ON r.event_type = e.event_type
+ WHERE e.created_at <> now();
 UPDATE webhooks.messages SET next_attempt_at = now() - interval '1 hour';
 INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 10);
 

@@ -12,6 +12,11 @@ VALUES ('00000000-0000-4000-8000-000000000001', 'order.created', '{}', now() - i
        ('00000000-0000-4000-8000-000000000002', 'order.created', '{}', now() - interval '40 days'),  -- held, still pending
        ('00000000-0000-4000-8000-000000000003', 'order.created', '{}', now() - interval '40 days'),  -- failed, kept for replay
        ('00000000-0000-4000-8000-000000000004', 'order.created', '{}', now() - interval '1 day');   -- recent
+-- a backdated event is history, not a publish (no fan-out): queue its
+-- messages by hand, as a restored backup brings them
+INSERT INTO webhooks.messages (event_id, subscription_id)
+SELECT e.id, r.subscription_id FROM webhooks.events e JOIN webhooks.routes r ON r.event_type = e.event_type
+ WHERE e.created_at <> now();
 DELETE FROM webhooks.messages WHERE event_id IN ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000004');
 UPDATE webhooks.messages SET state = 'failed' WHERE event_id = '00000000-0000-4000-8000-000000000003';
 INSERT INTO webhooks.deliveries (event_id, subscription_id, attempt, attempted_at, outcome)

@@ -13,6 +13,11 @@ INSERT INTO webhooks.events (id, event_type, payload, created_at)
 VALUES ('00000000-0000-4000-8000-000000000001', 'order.created', '{}', now() - interval '2 days'),
        ('00000000-0000-4000-8000-000000000002', 'order.created', '{}', now() - interval '1 hour'),
        ('00000000-0000-4000-8000-000000000003', 'order.created', '{}', now());
+-- a backdated event is history, not a publish (no fan-out): queue its
+-- messages by hand, as a restored backup brings them
+INSERT INTO webhooks.messages (event_id, subscription_id)
+SELECT e.id, r.subscription_id FROM webhooks.events e JOIN webhooks.routes r ON r.event_type = e.event_type
+ WHERE e.created_at <> now();
 UPDATE webhooks.messages m SET created_at = e.created_at FROM webhooks.events e WHERE e.id = m.event_id;
 -- shop fails all three, crm delivers all three
 SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', c.message_id, 'attempt', c.attempt,
