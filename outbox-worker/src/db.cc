@@ -134,8 +134,17 @@ void Database::Connect() {
   Disconnect();
   try {
     impl_->work = std::make_unique<pqxx::connection>(impl_->conninfo);
+    // Each connection says what it is for in pg_stat_activity, after
+    // whatever application_name the operator chose.
+    auto label = [](pqxx::connection& c, const char* role) {
+      pqxx::nontransaction(c).exec(
+          std::string("SELECT set_config('application_name', current_setting('application_name') || ' (") +
+          role + ")', false)");
+    };
+    label(*impl_->work, impl_->with_listen ? "claim" : "record");
     if (!impl_->with_listen) return;
     impl_->listen = std::make_unique<pqxx::connection>(impl_->conninfo);
+    label(*impl_->listen, "listen");
     impl_->receiver = std::make_unique<Receiver>(*impl_->listen, &impl_->notified);
     impl_->listen->get_notifs();  // issues the LISTEN now
   } catch (const pqxx::broken_connection& e) {

@@ -125,6 +125,10 @@ TEST_F(Integration, MetricsAndHealthServedByTheRunningDaemon) {
   auto health = scraper.Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+  // and the database sees which connection does what
+  EXPECT_EQ(db_->Count("SELECT count(DISTINCT substring(application_name FROM ' \\((claim|listen|record)\\)$')) "
+                       "FROM pg_stat_activity WHERE datname = current_database()"),
+            3);
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
 }
