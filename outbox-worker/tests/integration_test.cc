@@ -394,11 +394,11 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   // while its requests are in flight.
   auto connections = [&] {
     return db_->Count("SELECT count(*) FROM pg_stat_activity "
-                      "WHERE application_name = 'webhooks-worker' AND datname = current_database()");
+                      "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()");
   };
   ASSERT_TRUE(Eventually([&] { return connections() == 3; }, 10s)) << "connections=" << connections();
   EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                       "WHERE application_name = 'webhooks-worker' AND datname = current_database()"),
+                       "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()"),
             3);
   std::this_thread::sleep_for(200ms);
   rx.Unhold();  // results arrive while the worker may still be reconnecting
@@ -434,7 +434,7 @@ TEST_F(Integration, BlockedRecordDoesNotStopClaimingAndItsConnectionLossLosesNot
   lock.exec0("LOCK TABLE webhooks.deliveries IN EXCLUSIVE MODE");
   auto blocked_records = [&] {
     return db_->Count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND application_name = 'webhooks-worker' AND state = 'active' "
+                      "AND application_name = 'webhooks-worker (record)' AND state = 'active' "
                       "AND wait_event_type = 'Lock' AND query LIKE '%webhooks.record%'");
   };
   Publish(3);
@@ -444,7 +444,7 @@ TEST_F(Integration, BlockedRecordDoesNotStopClaimingAndItsConnectionLossLosesNot
   EXPECT_TRUE(rx.WaitFor(6, 10s)) << "no claim while a record was blocked: sent " << rx.count();
   EXPECT_EQ(Delivered(), 0);
   EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND application_name = 'webhooks-worker' "
+                       "WHERE datname = current_database() AND application_name = 'webhooks-worker (record)' "
                        "AND state = 'active' AND query LIKE '%webhooks.record%'"),
             1);
   lock.abort();
