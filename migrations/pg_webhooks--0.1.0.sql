@@ -653,14 +653,9 @@ DECLARE
     prefix text := TG_ARGV[0];
     table_name text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
 BEGIN
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP IN ('INSERT', 'DELETE') THEN
         INSERT INTO webhooks.events (event_type, payload)
-        SELECT prefix || '.created',
-               jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', to_jsonb(r))
-          FROM changed_rows r;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO webhooks.events (event_type, payload)
-        SELECT prefix || '.deleted',
+        SELECT prefix || CASE TG_OP WHEN 'INSERT' THEN '.created' ELSE '.deleted' END,
                jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', to_jsonb(r))
           FROM changed_rows r;
     ELSE
