@@ -28,15 +28,13 @@ $(INSTALL_SQL): sql/manifest.txt $(SQL_SOURCES) extension/$(EXTENSION).control
 	@echo "built $@"
 
 worker:
-	@if [ -f outbox-worker/CMakeLists.txt ]; then \
-	  cmake -S outbox-worker -B $(WORKER_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
-	  cmake --build $(WORKER_BUILD) -j2; \
-	fi
+	cmake -S outbox-worker -B $(WORKER_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(WORKER_BUILD) -j2
 
 install: all
 	install -d $(SHAREDIR)/extension
 	install -m 644 extension/$(EXTENSION).control $(INSTALL_SQL) $(MIGRATIONS) $(SHAREDIR)/extension/
-	@if [ -x $(WORKER_BUILD)/webhooks-worker ]; then install -m 755 $(WORKER_BUILD)/webhooks-worker $(BINDIR)/; fi
+	install -m 755 $(WORKER_BUILD)/webhooks-worker $(BINDIR)/
 
 deps:
 	@scripts/install-deps

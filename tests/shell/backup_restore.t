@@ -5,14 +5,7 @@
 # counting past the restored ones.
 # Runs inside the cluster of tests/run (PG* variables set).
 set -uo pipefail
-export PGOPTIONS="-c client_min_messages=warning"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0
-ok()     { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-is()     { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:      $1" "expected: $2"; fi; }
-q()      { psql -X -q -v ON_ERROR_STOP=1 -tA "$@"; }
+source "$(dirname "$0")/tap.bash"
 
 q -d postgres -c 'DROP DATABASE IF EXISTS br_source' -c 'DROP DATABASE IF EXISTS br_restored' -c 'CREATE DATABASE br_source'
 q -d br_source >/dev/null <<'SQL'
@@ -54,4 +47,4 @@ is "$(q -d br_restored -c "SELECT count(*) FROM webhooks.messages m JOIN webhook
    "a publish after the restore fans out to both subscriptions"
 
 q -d postgres -c 'DROP DATABASE br_source' -c 'DROP DATABASE br_restored'
-echo "1..$n"
+done_testing

@@ -7,16 +7,10 @@
 # version and its migration, or this fails.
 # Runs inside the cluster of tests/run (PG* variables set).
 set -uo pipefail
+source "$(dirname "$0")/tap.bash"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$root/extension/pg_webhooks.control")
 releases=$(ls "$root"/migrations/pg_webhooks--*.sql 2>/dev/null | sed -nE 's#.*/pg_webhooks--([0-9.]+)\.sql$#\1#p' | sort -V)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0
-ok()     { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-export PGOPTIONS="-c client_min_messages=warning"
-q()      { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 fresh_db() { q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
 fingerprint() {
   q -d "$1" -f "$root/tests/shell/schema-fingerprint.sql" > "$work/$1.txt" 2>"$work/err" \
@@ -71,10 +65,10 @@ done
 [ -n "$releases" ] || ok "no released version yet: nothing to upgrade from"
 
 q -d ip_extension -c 'DROP EXTENSION pg_webhooks' >/dev/null
-[ "$(q -d ip_extension -tAc "SELECT count(*) FROM pg_namespace WHERE nspname = 'webhooks'")" = 0 ] \
+[ "$(q -d ip_extension -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'webhooks'")" = 0 ] \
   && ok "DROP EXTENSION removes the webhooks schema" || not_ok "DROP EXTENSION removes the webhooks schema"
 
 for db in ip_extension ip_plain $(for r in $releases; do echo "ip_from_${r//./_}"; done); do
   q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 done
-echo "1..$n"
+done_testing
