@@ -281,13 +281,8 @@ TEST_F(Integration, TwoWorkersNeverDeliverTheSameMessageTwice) {
 }
 
 TEST_F(Integration, KilledWorkersMessagesAreDeliveredByAnotherAfterLeaseExpiry) {
-  Receiver* rxp = nullptr;
-  Receiver rx([&rxp](int, const Received&) {
-    rxp->SleepWhileHeld(20s);
-    return 200;
-  });
-  rxp = &rx;
-  rx.Hold();
+  Receiver rx;
+  HoldRequests(rx);
   Subscribe(rx.url());
   constexpr int kN = 5;
   Publish(kN);
@@ -336,13 +331,8 @@ TEST_F(Integration, SigtermMidBatchLosesNothing) {
 }
 
 TEST_F(Integration, SigtermAfterGraceReleasesWhatIsStillInFlight) {
-  Receiver* rxp = nullptr;
-  Receiver rx([&rxp](int, const Received&) {
-    rxp->SleepWhileHeld(20s);
-    return 200;
-  });
-  rxp = &rx;
-  rx.Hold();
+  Receiver rx;
+  HoldRequests(rx);
   Subscribe(rx.url());
   Publish(3);
   auto w = Start({"--allow-private-networks", "--grace-period", "300ms"});
@@ -357,13 +347,8 @@ TEST_F(Integration, SigtermAfterGraceReleasesWhatIsStillInFlight) {
 }
 
 TEST_F(Integration, SecondSignalExitsAtOnce) {
-  Receiver* rxp = nullptr;
-  Receiver rx([&rxp](int, const Received&) {
-    rxp->SleepWhileHeld(20s);
-    return 200;
-  });
-  rxp = &rx;
-  rx.Hold();
+  Receiver rx;
+  HoldRequests(rx);
   Subscribe(rx.url());
   Publish(1);
   auto w = Start({"--allow-private-networks", "--grace-period", "1h"});
@@ -379,13 +364,8 @@ TEST_F(Integration, SecondSignalExitsAtOnce) {
 }
 
 TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
-  Receiver* rxp = nullptr;
-  Receiver rx([&rxp](int, const Received&) {
-    rxp->SleepWhileHeld(20s);
-    return 200;
-  });
-  rxp = &rx;
-  rx.Hold();
+  Receiver rx;
+  HoldRequests(rx);
   Subscribe(rx.url());
   Publish(3);
   auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});

@@ -165,6 +165,14 @@ void Receiver::SleepWhileHeld(std::chrono::milliseconds max) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
+void HoldRequests(Receiver& rx) {
+  rx.SetHandler([&rx](int, const Received&) {
+    rx.SleepWhileHeld(std::chrono::seconds(20));
+    return 200;
+  });
+  rx.Hold();
+}
+
 std::vector<Received> Receiver::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;

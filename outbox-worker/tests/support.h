@@ -74,6 +74,10 @@ class Receiver {
   std::atomic<size_t> in_handler_{0};
 };
 
+// Makes rx keep every request waiting (up to 20 s) until rx.Unhold(), then
+// answer 200: requests stay in flight for as long as a test needs.
+void HoldRequests(Receiver& rx);
+
 // Verifies a Standard Webhooks signature header independently of the
 // worker's signing code (OpenSSL HMAC + EVP base64): true if any v1
 // signature matches.
