@@ -92,7 +92,7 @@ TEST(Config, HelpAndVersion) {
     EXPECT_NE(h.message.find(flag), std::string::npos) << flag;
   auto v = Parse({"--version"});
   EXPECT_EQ(v.action, ParseResult::Action::kVersion);
-  EXPECT_EQ(v.message, "webhooks-worker 0.1.0");
+  EXPECT_EQ(v.message, std::string("webhooks-worker ") + WEBHOOKS_WORKER_VERSION);
 }
 
 struct BadInput {

@@ -22,7 +22,7 @@ TEST(Headers, StandardWebhooksSet) {
   EXPECT_EQ(Get(h, "webhook-id"), "evt-1");
   EXPECT_EQ(Get(h, "webhook-timestamp"), "1700000000");
   EXPECT_EQ(Get(h, "webhook-signature"), *Sign(kSecret, "evt-1", 1700000000, "{\"a\":1}"));
-  EXPECT_EQ(Get(h, "user-agent"), "pg_webhooks/0.1.0");
+  EXPECT_EQ(Get(h, "user-agent"), std::string("pg_webhooks/") + WEBHOOKS_WORKER_VERSION);
 }
 
 TEST(Headers, OneSignaturePerSecretDuringRotation) {
@@ -53,7 +53,7 @@ TEST(Headers, ExtraHeadersAddedButNeverOverride) {
   EXPECT_EQ(Get(h, "webhook-signature"), *Sign(kSecret, "evt-1", 5, "{}"));
   EXPECT_EQ(Get(h, "host"), "<missing>");
   EXPECT_EQ(Get(h, "content-length"), "<missing>");
-  EXPECT_EQ(Get(h, "user-agent"), "pg_webhooks/0.1.0");
+  EXPECT_EQ(Get(h, "user-agent"), std::string("pg_webhooks/") + WEBHOOKS_WORKER_VERSION);
   EXPECT_EQ(h.size(), 7u);
   EXPECT_EQ(dropped.size(), 9u);
   int signatures = 0;

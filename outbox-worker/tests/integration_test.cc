@@ -144,7 +144,7 @@ TEST_F(Integration, DeliveredEndToEndWithVerifiedSignature) {
   for (const auto& r : got) {
     EXPECT_TRUE(VerifySignature(secret, r)) << r.headers.at("webhook-signature");
     EXPECT_EQ(r.headers.at("content-type"), "application/json");
-    EXPECT_EQ(r.headers.at("user-agent"), "pg_webhooks/0.1.0");
+    EXPECT_EQ(r.headers.at("user-agent"), std::string("pg_webhooks/") + WEBHOOKS_WORKER_VERSION);
     EXPECT_EQ(r.headers.at("x-tenant"), "acme");
     EXPECT_LE(std::abs(std::stoll(r.headers.at("webhook-timestamp")) - std::time(nullptr)), 60);
     auto body = nlohmann::json::parse(r.body);

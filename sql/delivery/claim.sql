@@ -35,7 +35,7 @@
 -- it two claimers each see room under max_in_flight and together exceed it
 -- (tests/pgtap/delivery/max_in_flight.sql caught 11 of 10 in 3 runs of 4
 -- with the xmin check removed).
-CREATE FUNCTION webhooks.claim(worker_id text, batch_size int, lease interval)
+CREATE OR REPLACE FUNCTION webhooks.claim(worker_id text, batch_size int, lease interval)
 RETURNS TABLE (
     message_id       bigint,
     event_id         uuid,

@@ -2,7 +2,7 @@
 -- held while it was paused or tripped, and any still queued or in flight (a
 -- worker's later result for one is only logged). Failed messages stay for
 -- replay. Returns the number dropped.
-CREATE FUNCTION webhooks.discard_pending(name text)
+CREATE OR REPLACE FUNCTION webhooks.discard_pending(name text)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -4,7 +4,7 @@
 -- running lease's expiry; a tripped one with messages waits for its probe
 -- time; a paused one never. NULL when nothing is queued that could be sent.
 -- May be in the past: then claim now.
-CREATE FUNCTION webhooks.next_due()
+CREATE OR REPLACE FUNCTION webhooks.next_due()
 RETURNS timestamptz
 LANGUAGE sql
 STABLE

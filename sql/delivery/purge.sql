@@ -3,7 +3,7 @@
 -- touched) and that have no attempts left on record. The append-only guard
 -- lets it through because it sets webhooks.purging for itself alone (the SET
 -- clause below restores the caller's value on exit). Returns rows removed.
-CREATE FUNCTION webhooks.purge(older_than interval)
+CREATE OR REPLACE FUNCTION webhooks.purge(older_than interval)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -17,7 +17,7 @@
 -- A result whose lease is no longer this worker's (expired and claimed again,
 -- or the message already finished) is logged, with a note in error, and
 -- changes nothing else. Returns the number of attempts logged.
-CREATE FUNCTION webhooks.record(worker_id text, results jsonb)
+CREATE OR REPLACE FUNCTION webhooks.record(worker_id text, results jsonb)
 RETURNS int
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -3,7 +3,7 @@
 -- fresh schedule, a message still pending is left as it is (it is on its
 -- way), a finished one gets a new message. Never to the subscription an
 -- operational event is about. Returns the number of messages queued.
-CREATE FUNCTION webhooks.redeliver(event_id uuid, subscription text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION webhooks.redeliver(event_id uuid, subscription text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -2,7 +2,7 @@
 -- one that claimed more than it can send): the messages are due again at
 -- once. Only the worker's own, still-running leases are released; a released
 -- probe lets the circuit be probed again straight away.
-CREATE FUNCTION webhooks.release(worker_id text, message_ids bigint[])
+CREATE OR REPLACE FUNCTION webhooks.release(worker_id text, message_ids bigint[])
 RETURNS int
 LANGUAGE sql
 SECURITY DEFINER

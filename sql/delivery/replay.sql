@@ -1,7 +1,7 @@
 -- Requeues a subscription's failed messages whose event was published at or
 -- after `since`, with a fresh retry schedule (attempts start again at 1).
 -- They are due at once, or held if the subscription is paused or tripped.
-CREATE FUNCTION webhooks.replay(subscription text, since timestamptz DEFAULT '-infinity')
+CREATE OR REPLACE FUNCTION webhooks.replay(subscription text, since timestamptz DEFAULT '-infinity')
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -2,7 +2,7 @@
 -- grace period every request is signed with both the new and the old secret,
 -- so the receiver can switch over at leisure; a zero grace drops the old one
 -- at once. Rotating again within a grace period keeps only the newest two.
-CREATE FUNCTION webhooks.rotate_secret(name text, grace interval DEFAULT '24 hours')
+CREATE OR REPLACE FUNCTION webhooks.rotate_secret(name text, grace interval DEFAULT '24 hours')
 RETURNS text
 LANGUAGE plpgsql
 SECURITY DEFINER

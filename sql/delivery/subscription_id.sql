@@ -1,6 +1,6 @@
 -- The id of the subscription an operator named, or a clear error: the admin
 -- functions all take the operator's handle, not the id.
-CREATE FUNCTION webhooks.subscription_id(name text)
+CREATE OR REPLACE FUNCTION webhooks.subscription_id(name text)
 RETURNS bigint
 LANGUAGE plpgsql
 STABLE

@@ -3,7 +3,7 @@
 -- tripping it or a probe re-enabling it, or an operator's UPDATE ... SET
 -- enabled = true. One event per transition; about_subscription_id keeps it
 -- from the subscription it is about.
-CREATE FUNCTION webhooks.tg_subscriptions__publish_transitions()
+CREATE OR REPLACE FUNCTION webhooks.tg_subscriptions__publish_transitions()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -33,7 +33,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _300_publish_transitions
+CREATE OR REPLACE TRIGGER _300_publish_transitions
     AFTER UPDATE OF enabled ON webhooks.subscriptions
     FOR EACH ROW WHEN (OLD.enabled IS DISTINCT FROM NEW.enabled)
     EXECUTE FUNCTION webhooks.tg_subscriptions__publish_transitions();

@@ -2,7 +2,7 @@
 -- pgcrypto may live in any schema (CREATE EXTENSION ... CASCADE puts it in
 -- webhooks, a managed database may have it in public), so find it instead of
 -- relying on search_path.
-CREATE FUNCTION webhooks.generate_secret()
+CREATE OR REPLACE FUNCTION webhooks.generate_secret()
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path TO pg_catalog, pg_temp

@@ -1,5 +1,5 @@
 -- Lower-case dot-separated segments of [a-z0-9_-]+, at most 128 characters (contract §3).
-CREATE FUNCTION webhooks.is_valid_event_type_name(name text)
+CREATE OR REPLACE FUNCTION webhooks.is_valid_event_type_name(name text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp

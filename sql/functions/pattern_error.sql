@@ -2,7 +2,7 @@
 -- A pattern is dot-separated segments, each a literal [a-z0-9_-]+ or '*'
 -- (exactly one segment), with '>' allowed as the last segment (one or more
 -- segments). A pattern that can never match a valid name is invalid too.
-CREATE FUNCTION webhooks.pattern_error(pattern text)
+CREATE OR REPLACE FUNCTION webhooks.pattern_error(pattern text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp

@@ -1,7 +1,7 @@
 -- Whether a valid pattern matches an event type name. Patterns hold only
 -- [a-z0-9_-.*>], so the translation to a regular expression needs no escaping
 -- beyond the dots.
-CREATE FUNCTION webhooks.pattern_matches(pattern text, event_type text)
+CREATE OR REPLACE FUNCTION webhooks.pattern_matches(pattern text, event_type text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp

@@ -1,7 +1,7 @@
 -- Publishes an event inside the caller's transaction: nothing is sent unless
 -- it commits. A repeated idempotency key for the same event type returns the
 -- first event's id and publishes nothing new.
-CREATE FUNCTION webhooks.publish(event_type text, payload jsonb, idempotency_key text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION webhooks.publish(event_type text, payload jsonb, idempotency_key text DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER

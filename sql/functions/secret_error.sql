@@ -1,6 +1,6 @@
 -- Why a supplied signing secret is unacceptable, or NULL: whsec_ followed by
 -- the base64 of 24 to 64 bytes (contract §4).
-CREATE FUNCTION webhooks.secret_error(secret text)
+CREATE OR REPLACE FUNCTION webhooks.secret_error(secret text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp

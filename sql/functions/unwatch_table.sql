@@ -1,6 +1,6 @@
 -- Removes the triggers webhooks.watch_table installed; the event types stay
 -- registered (published events reference them).
-CREATE FUNCTION webhooks.unwatch_table(tbl regclass)
+CREATE OR REPLACE FUNCTION webhooks.unwatch_table(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp

@@ -1,6 +1,6 @@
 -- Why a subscription URL is unacceptable, or NULL: only absolute http(s)
 -- URLs with a host, no white space.
-CREATE FUNCTION webhooks.url_error(url text)
+CREATE OR REPLACE FUNCTION webhooks.url_error(url text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp

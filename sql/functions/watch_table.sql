@@ -2,7 +2,7 @@
 -- <prefix>.created / .updated / .deleted (prefix defaults to the table's
 -- name), registering those event types. Calling it again replaces the
 -- triggers (e.g. to change the prefix).
-CREATE FUNCTION webhooks.watch_table(tbl regclass, event_prefix text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION webhooks.watch_table(tbl regclass, event_prefix text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp

@@ -5,7 +5,7 @@
 --           "row": <the row>, "old_row": <previous row, updates only>}.
 -- INSERT and DELETE are statement-level (one set-based insert into events per
 -- statement); UPDATE is row-level so each new row is paired with its old one.
-CREATE FUNCTION webhooks.tg_watched_table__publish()
+CREATE OR REPLACE FUNCTION webhooks.tg_watched_table__publish()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -1,7 +1,7 @@
 -- events and deliveries are history: no UPDATE, DELETE or TRUNCATE, not even
 -- by their owner. webhooks.purge sets webhooks.purging for its own
 -- transaction to remove old history; nothing else does.
-CREATE FUNCTION webhooks.tg_refuse_rewrite()
+CREATE OR REPLACE FUNCTION webhooks.tg_refuse_rewrite()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp
@@ -16,10 +16,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _100_append_only
+CREATE OR REPLACE TRIGGER _100_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON webhooks.deliveries
     FOR EACH STATEMENT EXECUTE FUNCTION webhooks.tg_refuse_rewrite();
 
-CREATE TRIGGER _100_append_only
+CREATE OR REPLACE TRIGGER _100_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON webhooks.events
     FOR EACH STATEMENT EXECUTE FUNCTION webhooks.tg_refuse_rewrite();

@@ -1,7 +1,7 @@
 -- A newly registered event type gets routes to every subscription with a
 -- matching pattern (one pass over the subscriptions, at registration time,
 -- so that publishing never has to).
-CREATE FUNCTION webhooks.tg_event_types__route()
+CREATE OR REPLACE FUNCTION webhooks.tg_event_types__route()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -18,7 +18,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _100_route
+CREATE OR REPLACE TRIGGER _100_route
     AFTER INSERT ON webhooks.event_types
     REFERENCING NEW TABLE AS new_types
     FOR EACH STATEMENT EXECUTE FUNCTION webhooks.tg_event_types__route();

@@ -2,7 +2,7 @@
 -- payload within webhooks.max_payload_bytes (the error gives both sizes), and
 -- a repeated idempotency key for the same type publishes nothing (the row is
 -- skipped; webhooks.publish then returns the first event's id).
-CREATE FUNCTION webhooks.tg_events__accept()
+CREATE OR REPLACE FUNCTION webhooks.tg_events__accept()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -44,6 +44,6 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _100_accept
+CREATE OR REPLACE TRIGGER _100_accept
     BEFORE INSERT ON webhooks.events
     FOR EACH ROW EXECUTE FUNCTION webhooks.tg_events__accept();

@@ -4,7 +4,7 @@
 -- Only events published now are fanned out: a row that arrives with another
 -- created_at is history being restored (pg_restore of a backup brings its
 -- own messages), and sending it again would repeat old deliveries.
-CREATE FUNCTION webhooks.tg_events__fan_out()
+CREATE OR REPLACE FUNCTION webhooks.tg_events__fan_out()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -27,7 +27,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _200_fan_out
+CREATE OR REPLACE TRIGGER _200_fan_out
     AFTER INSERT ON webhooks.events
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION webhooks.tg_events__fan_out();

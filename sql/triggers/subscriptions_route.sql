@@ -1,5 +1,5 @@
 -- Recomputes a subscription's routes when it is created or its patterns change.
-CREATE FUNCTION webhooks.tg_subscriptions__route()
+CREATE OR REPLACE FUNCTION webhooks.tg_subscriptions__route()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -17,6 +17,6 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _200_route
+CREATE OR REPLACE TRIGGER _200_route
     AFTER INSERT OR UPDATE OF event_types ON webhooks.subscriptions
     FOR EACH ROW EXECUTE FUNCTION webhooks.tg_subscriptions__route();

@@ -1,7 +1,7 @@
 -- Validates what an operator writes with clear messages (the table's CHECKs
 -- are the backstop). It fires only when a validated column is written, so the
 -- claim's and record's own updates of the row do not pay for it.
-CREATE FUNCTION webhooks.tg_subscriptions__validate()
+CREATE OR REPLACE FUNCTION webhooks.tg_subscriptions__validate()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp
@@ -59,6 +59,6 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER _100_validate
+CREATE OR REPLACE TRIGGER _100_validate
     BEFORE INSERT OR UPDATE OF url, event_types, secret, headers, retry_schedule ON webhooks.subscriptions
     FOR EACH ROW EXECUTE FUNCTION webhooks.tg_subscriptions__validate();

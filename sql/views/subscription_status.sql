@@ -1,5 +1,5 @@
 -- One row per subscription for the operator (contract §4); never a secret.
-CREATE VIEW webhooks.subscription_status AS
+CREATE OR REPLACE VIEW webhooks.subscription_status AS
 SELECT s.name,
        s.url,
        CASE WHEN s.enabled THEN 'active'

@@ -1,0 +1,10 @@
+-- pg_webhooks 0.1.0 -> 0.2.0, the hand-written part: what re-running the code
+-- cannot do. The Makefile appends every code file of sql/ (CREATE OR REPLACE)
+-- after this, so only these belong here:
+--  - table changes (new tables, columns, constraints, indexes), mirroring
+--    sql/schema/ so that an upgraded install equals a fresh one
+--    (tests/shell/install_paths.t compares the two);
+--  - objects that CREATE OR REPLACE cannot change: views whose columns
+--    change, functions whose arguments or result type change or that are
+--    gone (drop them here).
+-- Keep one section per area, each headed by a comment.
