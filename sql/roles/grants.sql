@@ -14,7 +14,8 @@ GRANT SELECT ON webhooks.subscription_status TO webhooks_admin;
 
 /* validation helpers are harmless and useful to anyone who can see the schema */
 GRANT EXECUTE ON FUNCTION webhooks.is_valid_event_type_name(text), webhooks.pattern_error(text),
-    webhooks.pattern_matches(text, text), webhooks.url_error(text), webhooks.secret_error(text)
+    webhooks.pattern_matches(text, text), webhooks.url_error(text), webhooks.secret_error(text),
+    webhooks.redact_url(text)
     TO webhooks_publisher, webhooks_worker, webhooks_admin;
 
 /* everything else in the schema is executable only where a file granted it */
