@@ -32,7 +32,8 @@ long long ToInt(const std::string& v) {
 const std::vector<Option>& Options() {
   static const std::vector<Option> kOptions = {
       {"database-url", "DATABASE_URL", Kind::kString, "", 0, 0,
-       "PostgreSQL connection string or URI; default: the libpq PG* variables",
+       "PostgreSQL connection string or URI; default: the libpq PG* variables. Keep the password out of "
+       "it (PGPASSFILE, or PGPASSWORD in the environment file): command lines are visible to local users",
        [](Config& c, const std::string& v) { c.database_url = v; }},
       {"concurrency", "WEBHOOKS_CONCURRENCY", Kind::kInt, "64", 1, 10000,
        "messages in hand per worker: HTTP requests in flight plus results not yet recorded",
@@ -40,15 +41,16 @@ const std::vector<Option>& Options() {
       {"batch-size", "WEBHOOKS_BATCH_SIZE", Kind::kInt, "32", 1, 1000, "messages per claim",
        [](Config& c, const std::string& v) { c.batch_size = int(ToInt(v)); }},
       {"lease", "WEBHOOKS_LEASE", Kind::kDuration, "60s", 1'000, 24LL * 3600 * 1000,
-       "how long a claim is held before other workers may take it",
+       "how long a claim is held before other workers may take it; never less than the subscription's "
+       "timeout plus a margin",
        [](Config& c, const std::string& v) { c.lease = *ParseDuration(v); }},
       {"worker-id", "WEBHOOKS_WORKER_ID", Kind::kString, "", 0, 0,
        "name in the attempt log; default host:pid", [](Config& c, const std::string& v) { c.worker_id = v; }},
       {"metrics-listen", "WEBHOOKS_METRICS_LISTEN", Kind::kHostPort, "", 0, 0,
-       "HOST:PORT for Prometheus /metrics and /healthz; default: off",
+       "address of Prometheus /metrics and /healthz; default: off",
        [](Config& c, const std::string& v) { c.metrics_listen = v; }},
       {"allow-private-networks", "WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Kind::kBool, "false", 0, 0,
-       "deliver to loopback, private, link-local addresses (SSRF guard off)",
+       "also deliver to loopback, private and link-local addresses: turns the SSRF guard off",
        [](Config& c, const std::string& v) { c.allow_private_networks = v == "true"; }},
       {"once", "WEBHOOKS_ONCE", Kind::kBool, "false", 0, 0, "deliver everything due now, then exit 0",
        [](Config& c, const std::string& v) { c.once = v == "true"; }},
@@ -204,6 +206,32 @@ EnvLookup ProcessEnv() {
   };
 }
 
+namespace {
+
+// Appends `text` word-wrapped to kHelpWidth columns, continuation lines
+// indented to kHelpColumn; `column` is where the cursor is now.
+constexpr size_t kHelpColumn = 32, kHelpWidth = 79;
+void Wrap(std::ostringstream& out, size_t column, const std::string& text) {
+  std::istringstream words(text);
+  std::string word;
+  bool first = true;
+  while (words >> word) {
+    if (!first && column + 1 + word.size() > kHelpWidth) {
+      out << '\n' << std::string(kHelpColumn, ' ');
+      column = kHelpColumn;
+    } else if (!first) {
+      out << ' ';
+      ++column;
+    }
+    out << word;
+    column += word.size();
+    first = false;
+  }
+  out << '\n';
+}
+
+}  // namespace
+
 std::string HelpText() {
   std::ostringstream out;
   out << "Usage: webhooks-worker [OPTIONS]\n\n"
@@ -220,16 +248,22 @@ std::string HelpText() {
       case Kind::kBool: break;
     }
     out << left;
-    for (size_t n = left.size(); n < 34; ++n) out << ' ';
-    out << o.help;
-    if (o.def[0] != '\0' && o.kind != Kind::kBool) out << " (default " << o.def << ")";
-    if (o.env) out << " [$" << o.env << "]";
-    out << "\n";
+    // At least two spaces between the flag and its help; a long flag gets a line of its own.
+    if (left.size() + 2 > kHelpColumn)
+      out << '\n' << std::string(kHelpColumn, ' ');
+    else
+      out << std::string(kHelpColumn - left.size(), ' ');
+    std::string help = o.help;
+    if (o.def[0] != '\0' && o.kind != Kind::kBool) help += std::string(" (default ") + o.def + ")";
+    if (o.kind == Kind::kBool) help += " (default off)";
+    if (o.env) help += std::string(" [$") + o.env + "]";
+    Wrap(out, kHelpColumn, help);
   }
-  out << "  --help                          this text\n"
-         "  --version                       print the version\n\n"
-         "Durations read 250ms, 30s, 5m, 1h. Without --database-url or $DATABASE_URL\n"
-         "the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, …) are used.\n";
+  out << "  -h, --help                    this text\n"
+         "  -V, --version                 print the version\n\n"
+         "Durations read 250ms, 30s, 5m, 1h (or combined: 1h30m). Without\n"
+         "--database-url or $DATABASE_URL the libpq variables (PGHOST, PGPORT,\n"
+         "PGDATABASE, PGUSER, PGPASSFILE, ...) are used.\n";
   return out.str();
 }
 

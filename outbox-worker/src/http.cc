@@ -31,11 +31,19 @@ bool IsToken(std::string_view name) {
   return true;
 }
 
+// RFC 9110 field-value: visible characters, space, tab and obs-text; no
+// control byte (CR, LF and NUL split or cut the request; the others reach
+// receivers' parsers raw).
 bool IsCleanValue(std::string_view v) {
-  return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return std::none_of(v.begin(), v.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
 }
 
-const std::vector<std::string_view>& Reserved() {
+}  // namespace
+
+const std::vector<std::string_view>& ReservedHeaders() {
   static const std::vector<std::string_view> kReserved = {"content-type",
                                                           "webhook-id",
                                                           "webhook-timestamp",
@@ -54,8 +62,6 @@ const std::vector<std::string_view>& Reserved() {
   return kReserved;
 }
 
-}  // namespace
-
 std::vector<Header> BuildHeaders(std::string_view event_id, const std::vector<std::string>& secrets,
                                  std::string_view body, int64_t timestamp, const std::vector<Header>& extra,
                                  std::vector<std::string>* dropped) {
@@ -68,7 +74,8 @@ std::vector<Header> BuildHeaders(std::string_view event_id, const std::vector<st
   };
   for (const auto& e : extra) {
     std::string name = Lower(e.name);
-    bool reserved = std::find(Reserved().begin(), Reserved().end(), name) != Reserved().end();
+    const auto& reserved_names = ReservedHeaders();
+    bool reserved = std::find(reserved_names.begin(), reserved_names.end(), name) != reserved_names.end();
     bool duplicate = std::any_of(h.begin() + 5, h.end(), [&](const Header& x) { return x.name == name; });
     if (reserved || duplicate || !IsToken(name) || !IsCleanValue(e.value)) {
       if (dropped) dropped->push_back(e.name);
@@ -77,6 +84,28 @@ std::vector<Header> BuildHeaders(std::string_view event_id, const std::vector<st
     h.push_back({name, e.value});
   }
   return h;
+}
+
+HttpResult DecideResult(const TransferFacts& facts, long timeout_ms) {
+  HttpResult r;
+  bool refused = !facts.refusals.empty();
+  if (facts.end == TransferFacts::End::kResponse) {
+    r.status = facts.status;  // an allowed address answered: its answer is the outcome
+    return r;
+  }
+  if (refused && !facts.allowed_address_used) {
+    r.refused = true;
+    r.error = facts.refusals.front();
+    return r;
+  }
+  if (facts.end == TransferFacts::End::kTimeout) {
+    r.timed_out = true;
+    r.error = "timeout after " + std::to_string(timeout_ms) + " ms";
+  } else {
+    r.error = facts.error;
+  }
+  if (refused) r.error += " (other addresses: " + facts.refusals.front() + ")";
+  return r;
 }
 
 struct HttpClient::Impl {
@@ -90,17 +119,20 @@ struct HttpClient::Impl {
     std::string response;
     size_t read = 0;
     bool cut = false;
-    bool refused = false;
-    std::string refusal;
+    std::vector<std::string> refusals;
+    bool allowed_address_used = false;
     std::optional<std::string> retry_after;
     char errbuf[CURL_ERROR_SIZE] = {0};
   };
 
   HttpOptions options;
+  HttpTestHooks hooks;
   CURLM* multi = nullptr;
   std::list<Transfer> transfers;
   std::vector<CURL*> idle;  // recycled easy handles
   std::vector<HttpResult> results;
+  curl_slist* resolve = nullptr;  // HttpOptions::resolve (tests)
+  size_t bytes_in_flight = 0;
 
   static size_t OnBody(char* data, size_t size, size_t n, void* userp) {
     auto* t = static_cast<Transfer*>(userp);
@@ -133,13 +165,17 @@ struct HttpClient::Impl {
   static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address) {
     auto* t = static_cast<Transfer*>(clientp);
     if (purpose == CURLSOCKTYPE_IPCXN) {
-      if (auto why = RefuseAddress(&address->addr, t->impl->options.allow_private_networks)) {
-        t->refused = true;
-        t->refusal = *why;
+      const Impl& m = *t->impl;
+      auto why = m.hooks.address_policy ? m.hooks.address_policy(&address->addr)
+                                        : RefuseAddress(&address->addr, m.options.allow_private_networks);
+      if (why) {
+        if (t->refusals.size() < 8) t->refusals.push_back(std::move(*why));
         return CURL_SOCKET_BAD;
       }
     }
-    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD && purpose == CURLSOCKTYPE_IPCXN) t->allowed_address_used = true;
+    return fd;
   }
 
   CURL* TakeEasy() {
@@ -156,32 +192,36 @@ struct HttpClient::Impl {
 
   void Finish(std::list<Transfer>::iterator it, CURLcode code) {
     Transfer& t = *it;
-    HttpResult r;
+    TransferFacts facts;
+    facts.refusals = std::move(t.refusals);
+    facts.allowed_address_used = t.allowed_address_used;
+    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && t.cut)) {
+      long status = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+      facts.end = TransferFacts::End::kResponse;
+      facts.status = int(status);
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+      facts.end = TransferFacts::End::kTimeout;
+    } else {
+      facts.error = curl_easy_strerror(code);
+      if (t.errbuf[0] != '\0') facts.error += std::string(": ") + t.errbuf;
+    }
+    HttpResult r = DecideResult(facts, t.request.timeout_ms);
     r.id = t.request.id;
     r.duration_ms = long(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t.started)
             .count());
-    long status = 0;
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
-    if (t.refused) {
-      r.refused = true;
-      r.error = t.refusal;
-    } else if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && t.cut)) {
-      r.status = int(status);
+    r.response_bytes_read = t.read;
+    if (r.status) {
       r.response = std::move(t.response);
       r.retry_after = std::move(t.retry_after);
-    } else if (code == CURLE_OPERATION_TIMEDOUT) {
-      r.timed_out = true;
-      r.error = "timeout after " + std::to_string(t.request.timeout_ms) + " ms";
-    } else {
-      r.error = curl_easy_strerror(code);
-      if (t.errbuf[0] != '\0') r.error += std::string(": ") + t.errbuf;
     }
     results.push_back(std::move(r));
     Release(it);
   }
 
   void Release(std::list<Transfer>::iterator it) {
+    bytes_in_flight -= it->request.body.size();
     curl_multi_remove_handle(multi, it->easy);
     curl_slist_free_all(it->headers);
     if (idle.size() < 1024)
@@ -202,12 +242,15 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(HttpOptions options, HttpTestHooks hooks) : impl_(std::make_unique<Impl>()) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   impl_->options = options;
+  impl_->hooks = std::move(hooks);
   impl_->multi = curl_multi_init();
   if (impl_->multi == nullptr) throw std::runtime_error("curl_multi_init failed");
+  for (const auto& entry : impl_->hooks.resolve)
+    impl_->resolve = curl_slist_append(impl_->resolve, entry.c_str());
   curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, long(CURLPIPE_MULTIPLEX));
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, options.max_connections);
 }
@@ -216,6 +259,7 @@ HttpClient::~HttpClient() {
   AbortAll();
   for (CURL* e : impl_->idle) curl_easy_cleanup(e);
   curl_multi_cleanup(impl_->multi);
+  curl_slist_free_all(impl_->resolve);
 }
 
 void HttpClient::Submit(HttpRequest request) {
@@ -226,6 +270,7 @@ void HttpClient::Submit(HttpRequest request) {
   t.impl = &m;
   t.self = it;
   t.request = std::move(request);
+  t.request.timeout_ms = std::clamp(t.request.timeout_ms, 1L, kMaxTimeoutMs);
   t.easy = m.TakeEasy();
   t.started = std::chrono::steady_clock::now();
   for (const auto& h : t.request.headers)
@@ -240,12 +285,14 @@ void HttpClient::Submit(HttpRequest request) {
   curl_easy_setopt(e, CURLOPT_PROXY, "");  // never route through an environment proxy
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_POST, 1L);
+  // Sent from the request's own buffer: POSTFIELDS does not copy (never COPYPOSTFIELDS).
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.request.body.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(t.request.body.size()));
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_2TLS));
   if (t.request.url.starts_with("https:")) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, t.request.timeout_ms));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t.request.timeout_ms);
+  if (m.resolve != nullptr) curl_easy_setopt(e, CURLOPT_RESOLVE, m.resolve);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
@@ -255,7 +302,9 @@ void HttpClient::Submit(HttpRequest request) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::OnOpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+  m.bytes_in_flight += t.request.body.size();
   if (CURLMcode rc = curl_multi_add_handle(m.multi, e); rc != CURLM_OK) {
+    m.bytes_in_flight -= t.request.body.size();
     HttpResult r;
     r.id = t.request.id;
     r.error = std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc);
@@ -268,6 +317,10 @@ void HttpClient::Submit(HttpRequest request) {
 
 size_t HttpClient::InFlight() const {
   return impl_->transfers.size();
+}
+
+size_t HttpClient::BytesInFlight() const {
+  return impl_->bytes_in_flight;
 }
 
 void HttpClient::Run(std::chrono::milliseconds timeout, std::vector<WaitFd>& fds) {

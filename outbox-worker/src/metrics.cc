@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "logging.h"
+
 namespace webhooks {
 
 Metrics::Metrics()
@@ -61,12 +63,22 @@ void Metrics::SetDbUp(bool up) {
   std::lock_guard lock(mu_);
   db_up_ = up;
 }
+void Metrics::SetUnhealthy(const std::string& reason) {
+  std::string clean = Redact(reason.empty() ? "unhealthy" : reason);
+  std::lock_guard lock(mu_);
+  unhealthy_ = std::move(clean);
+}
+void Metrics::ClearUnhealthy() {
+  std::lock_guard lock(mu_);
+  unhealthy_.clear();
+}
 void Metrics::Heartbeat() {
   std::lock_guard lock(mu_);
   heartbeat_ = std::chrono::steady_clock::now();
 }
 
 std::string Metrics::Render() const {
+  std::string why = Unhealthy();
   std::lock_guard lock(mu_);
   std::ostringstream o;
   auto family = [&o](const char* name, const char* type, const char* help) {
@@ -108,11 +120,14 @@ std::string Metrics::Render() const {
   }
   family("webhooks_worker_db_up", "gauge", "1 when the database connection works");
   o << "webhooks_worker_db_up " << (db_up_ ? 1 : 0) << '\n';
+  family("webhooks_worker_healthy", "gauge", "1 when /healthz answers 200 (its body says why not)");
+  o << "webhooks_worker_healthy " << (why.empty() ? 1 : 0) << '\n';
   return o.str();
 }
 
 std::string Metrics::Unhealthy() const {
   std::lock_guard lock(mu_);
+  if (!unhealthy_.empty()) return unhealthy_;
   if (!db_up_) return "database unreachable";
   if (std::chrono::steady_clock::now() - heartbeat_ > std::chrono::seconds(30)) return "worker loop stalled";
   return "";

@@ -28,9 +28,17 @@ class Metrics {
   void SetQueueLag(double seconds);
   void SetDbUp(bool up);
   void Heartbeat();  // the loop is alive
+  // A condition that will not heal by itself (authentication failed, schema
+  // or grants missing, …): /healthz answers 503 with this reason, before any
+  // other, until ClearUnhealthy(). The reason is shown to whoever can reach
+  // /healthz and in /metrics (webhooks_worker_healthy 0): say what is wrong
+  // and what to do; known secrets are redacted from it (logging.h).
+  void SetUnhealthy(const std::string& reason);
+  void ClearUnhealthy();
 
   std::string Render() const;
-  // nullopt-like: empty string when healthy, else why not.
+  // Empty string when healthy, else why not (the SetUnhealthy reason first,
+  // then "database unreachable", then "worker loop stalled").
   std::string Unhealthy() const;
 
   static const std::vector<double>& Buckets();
@@ -46,6 +54,7 @@ class Metrics {
   long in_flight_ = 0, pending_results_ = 0;
   double queue_lag_ = 0;
   bool db_up_ = false;
+  std::string unhealthy_;  // SetUnhealthy's reason
   std::chrono::steady_clock::time_point started_, heartbeat_;
 };
 

@@ -147,4 +147,8 @@ bool IsRetryable(AttemptLabel label) {
          label == AttemptLabel::kNetwork;
 }
 
+bool PausesSubscription(std::optional<int> status_code) {
+  return status_code == 410;
+}
+
 }  // namespace webhooks

@@ -14,8 +14,10 @@ namespace webhooks {
 // Seconds to wait according to a Retry-After header value: delay-seconds
 // ("120") or an HTTP-date (IMF-fixdate, RFC 850 or asctime form), relative
 // to `now` (Unix seconds). Dates in the past give 0. nullopt when the value
-// cannot be parsed. Results are capped at kMaxRetryAfterSeconds.
-inline constexpr int64_t kMaxRetryAfterSeconds = 7 * 24 * 3600;
+// cannot be parsed. Results are capped at kMaxRetryAfterSeconds: one day,
+// as in webhooks.record (tests/data/delivery-rules.json,
+// retry_after_cap_seconds; rules_test.cc checks the two agree).
+inline constexpr int64_t kMaxRetryAfterSeconds = 24 * 3600;
 std::optional<int64_t> ParseRetryAfter(std::string_view value, std::time_t now);
 
 // Parses an HTTP-date to Unix seconds; nullopt if it is not one.
@@ -40,5 +42,9 @@ AttemptLabel LabelAttempt(std::optional<int> status_code, bool timed_out, bool r
 // Whether the contract (§6) retries this attempt: network error, timeout,
 // 408, 429, 5xx. Used to decide whether a Retry-After is worth passing on.
 bool IsRetryable(AttemptLabel label);
+
+// Whether this status pauses the subscription (410 Gone). The database acts
+// on it; the worker only says so in its log.
+bool PausesSubscription(std::optional<int> status_code);
 
 }  // namespace webhooks
