@@ -10,12 +10,14 @@ GRANT SELECT (id) ON webhooks.events TO webhooks_publisher;
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks.event_types, webhooks.subscriptions TO webhooks_admin;
 GRANT SELECT, INSERT ON webhooks.events TO webhooks_admin;
 GRANT SELECT ON webhooks.routes, webhooks.messages, webhooks.deliveries TO webhooks_admin;
-GRANT SELECT ON webhooks.subscription_status TO webhooks_admin;
+/* the views for people are the operator's; they show no secret and redacted URLs */
+GRANT SELECT ON webhooks.subscription_status, webhooks.message_status, webhooks.delivery_attempts,
+    webhooks.event_type_status TO webhooks_admin;
 
 /* validation helpers are harmless and useful to anyone who can see the schema */
 GRANT EXECUTE ON FUNCTION webhooks.is_valid_event_type_name(text), webhooks.pattern_error(text),
     webhooks.pattern_matches(text, text), webhooks.url_error(text), webhooks.secret_error(text),
-    webhooks.redact_url(text)
+    webhooks.redact_url(text), webhooks.header_error(jsonb), webhooks.reserved_headers()
     TO webhooks_publisher, webhooks_worker, webhooks_admin;
 
 /* everything else in the schema is executable only where a file granted it */

@@ -1,13 +1,17 @@
 -- The operator's interface (contract §4): plain INSERT / UPDATE / DELETE in
--- psql. Triggers validate input with clear messages and enforce re-enable
--- semantics; the CHECKs are the backstop.
+-- psql. The BEFORE trigger _100_validate checks every column with clear
+-- messages (sql/triggers/subscriptions_validate.sql) before any constraint
+-- runs: a failing CHECK or NOT NULL prints the whole row, secret and header
+-- values included. The simple CHECKs below are a backstop for writes that
+-- bypass triggers (replication role); URL and secret rules live only in the
+-- trigger, so that a rule tightened in a new version applies to what is
+-- written from then on and never breaks the worker's updates of an older row.
 CREATE TABLE webhooks.subscriptions (
     id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name                 text NOT NULL UNIQUE CONSTRAINT subscriptions_name_not_blank CHECK (btrim(name) <> ''),
-    url                  text NOT NULL CONSTRAINT subscriptions_url_valid CHECK (webhooks.url_error(url) IS NULL),
+    url                  text NOT NULL,
     event_types          text[] NOT NULL CONSTRAINT subscriptions_event_types_not_empty CHECK (cardinality(event_types) > 0),
-    secret               text NOT NULL DEFAULT webhooks.generate_secret()
-                         CONSTRAINT subscriptions_secret_valid CHECK (webhooks.secret_error(secret) IS NULL),
+    secret               text NOT NULL DEFAULT webhooks.generate_secret(),
     enabled              boolean NOT NULL DEFAULT true,
     auto_disabled_at     timestamptz,
     consecutive_failures int NOT NULL DEFAULT 0,
@@ -37,8 +41,14 @@ COMMENT ON COLUMN webhooks.subscriptions.event_types IS
 COMMENT ON COLUMN webhooks.subscriptions.enabled IS
     'false = paused by the operator (auto_disabled_at NULL) or tripped by the circuit; setting it true clears the failure state';
 COMMENT ON COLUMN webhooks.subscriptions.retry_schedule IS
-    'delay before attempt 2, 3, ...; length + 1 = max attempts; each delay jittered by ±20%';
+    'delay before attempt 2, 3, ...; length + 1 = max attempts; each delay jittered by ±20%; at most 50 delays, each 0 to 7 days';
+COMMENT ON COLUMN webhooks.subscriptions.url IS
+    'http:// or https:// URL the worker POSTs to; may carry credentials, which every view, event and error shows redacted';
+COMMENT ON COLUMN webhooks.subscriptions.timeout IS
+    'per request, 1 ms to 5 min';
 COMMENT ON COLUMN webhooks.subscriptions.max_in_flight IS
-    'concurrent requests to this subscription across all workers';
+    'concurrent requests to this subscription across all workers, 1 to 100000';
 COMMENT ON COLUMN webhooks.subscriptions.headers IS
-    'extra request headers, a JSON object of strings; may not set the signature or content-type headers';
+    'extra request headers, a JSON object of at most 50 strings; may not set the headers in webhooks.reserved_headers()';
+COMMENT ON COLUMN webhooks.subscriptions.circuit_threshold IS
+    'consecutive failed attempts that trip the circuit, 1 to 1000000';

@@ -1,4 +1,6 @@
 -- Recomputes a subscription's routes when it is created or its patterns change.
+-- webhooks.ping is never routed by pattern: a ping goes only to the
+-- subscription it names (sql/functions/ping.sql), even one subscribed to '>'.
 CREATE OR REPLACE FUNCTION webhooks.tg_subscriptions__route()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -12,7 +14,8 @@ BEGIN
     INSERT INTO webhooks.routes (event_type, subscription_id)
     SELECT t.name, NEW.id
       FROM webhooks.event_types t
-     WHERE EXISTS (SELECT FROM unnest(NEW.event_types) p WHERE webhooks.pattern_matches(p, t.name));
+     WHERE EXISTS (SELECT FROM unnest(NEW.event_types) p WHERE webhooks.pattern_matches(p, t.name))
+       AND t.name <> 'webhooks.ping';
     RETURN NULL;
 END
 $$;

@@ -1,11 +1,18 @@
--- One row per subscription for the operator (contract §4); never a secret.
+-- One row per subscription for the operator (contract §4); never a secret,
+-- and the URL with its credentials and query values redacted (contract §9).
+-- p50/p95 are rounded to 0.1 ms for people (percentile_cont interpolates:
+-- 39.499999999999986 said nothing 39.5 does not).
+-- warnings: 'insecure_url' (http://), 'matches_no_event_type' (no registered
+-- event type matches any of its patterns: a typo, or types not yet registered).
 CREATE OR REPLACE VIEW webhooks.subscription_status AS
 SELECT s.name,
-       s.url,
+       webhooks.redact_url(s.url)                                   AS url,
        CASE WHEN s.enabled THEN 'active'
             WHEN s.auto_disabled_at IS NOT NULL THEN 'tripped'
             ELSE 'paused' END                                        AS state,
-       CASE WHEN s.url ~* '^http://' THEN ARRAY['insecure_url'] ELSE '{}'::text[] END AS warnings,
+       array_remove(ARRAY[CASE WHEN s.url ~* '^http://' THEN 'insecure_url' END,
+                          CASE WHEN NOT EXISTS (SELECT FROM webhooks.routes r WHERE r.subscription_id = s.id)
+                               THEN 'matches_no_event_type' END], NULL) AS warnings,
        s.consecutive_failures,
        s.last_error,
        s.auto_disabled_at,
@@ -13,8 +20,8 @@ SELECT s.name,
        coalesce(m.failed, 0)                                        AS failed,
        coalesce(d.delivered_24h, 0)                                 AS delivered_24h,
        coalesce(d.failed_attempts_24h, 0)                           AS failed_attempts_24h,
-       d.p50_ms_24h,
-       d.p95_ms_24h,
+       round(d.p50_ms_24h::numeric, 1)                              AS p50_ms_24h,
+       round(d.p95_ms_24h::numeric, 1)                              AS p95_ms_24h,
        d.last_success_at
   FROM webhooks.subscriptions s
   LEFT JOIN LATERAL (
@@ -31,4 +38,4 @@ SELECT s.name,
          WHERE subscription_id = s.id AND attempted_at > now() - interval '24 hours') d ON true;
 
 COMMENT ON VIEW webhooks.subscription_status IS
-    'per subscription: state (active/paused/tripped), warnings, failures, pending and failed messages, last 24 hours of deliveries';
+    'per subscription: state (active/paused/tripped), warnings, failures, pending and failed messages, last 24 hours of deliveries; URL redacted, no secret';

@@ -2,7 +2,7 @@
 -- and read back their ids but see no secrets or subscriptions; admins
 -- administer; nobody else gets in.
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 SELECT has_role('webhooks_publisher');
 SELECT has_role('webhooks_worker');
@@ -35,6 +35,19 @@ SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.prona
             WHERE n.nspname = 'webhooks' AND p.prosecdef
               AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, pg_temp']), 0::bigint,
           'every SECURITY DEFINER function pins search_path');
+
+-- the views for people (subscription_status, message_status, delivery_attempts, event_type_status, ...)
+SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'webhooks' AND c.relkind = 'v' AND NOT has_table_privilege('webhooks_admin', c.oid, 'SELECT')),
+          NULL, 'an admin reads every view of the schema');
+SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'webhooks' AND c.relkind = 'v'
+              AND (has_table_privilege('webhooks_publisher', c.oid, 'SELECT') OR has_table_privilege('webhooks_worker', c.oid, 'SELECT'))),
+          NULL, 'a publisher or a worker reads none');
+SELECT ok(has_function_privilege('webhooks_admin', 'webhooks.ping(text)', 'EXECUTE')
+          AND NOT has_function_privilege('webhooks_publisher', 'webhooks.ping(text)', 'EXECUTE')
+          AND NOT has_function_privilege('webhooks_worker', 'webhooks.ping(text)', 'EXECUTE'),
+          'only an admin may ping');
 
 SELECT * FROM finish();
 ROLLBACK;
