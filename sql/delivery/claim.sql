@@ -84,7 +84,7 @@ AS $$
 DECLARE
     new_token uuid := gen_random_uuid();
     claimed_clock timestamptz := clock_timestamp();
-    skip bigint[] := coalesce(claim.skip_subscriptions, '{}');
+    skipped bigint[] := coalesce(claim.skip_subscriptions, '{}');
 BEGIN
     IF claim.worker_id IS NULL OR btrim(claim.worker_id) = '' THEN
         RAISE EXCEPTION 'worker_id may not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -111,13 +111,13 @@ BEGIN
                 SELECT m.next_attempt_at AS due_at FROM webhooks.messages m
                  WHERE m.subscription_id = s.id AND m.state = 'pending' AND m.next_attempt_at <= now()
                  ORDER BY m.next_attempt_at LIMIT 1) d
-         WHERE s.enabled AND s.id <> ALL (skip)
+         WHERE s.enabled AND s.id <> ALL (skipped)
         UNION ALL
         -- tripped subscriptions whose cool-down is over: one probe each
         SELECT s.id, s.xmin, true, s.probe_at, s.timeout, 1
           FROM webhooks.subscriptions s
          WHERE NOT s.enabled AND s.auto_disabled_at IS NOT NULL AND s.probe_at <= now()
-           AND s.id <> ALL (skip)
+           AND s.id <> ALL (skipped)
            AND EXISTS (SELECT FROM webhooks.messages m
                         WHERE m.subscription_id = s.id AND m.state = 'pending'
                           AND (m.lease_expires_at IS NULL OR m.lease_expires_at <= now()))

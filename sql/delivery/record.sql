@@ -124,7 +124,9 @@ BEGIN
                e.j->>'error'                               AS error,
                webhooks.response_capture(e.j->>'response') AS response,
                -- Retry-After is capped at 1 day (retry_after_cap_seconds)
-               greatest(least((e.j->>'retry_after_s')::float8, 86400), 0) AS retry_after_s
+               -- (least/greatest skip NULLs: none given stays NULL)
+               CASE WHEN e.j->>'retry_after_s' IS NOT NULL
+                    THEN greatest(least((e.j->>'retry_after_s')::float8, 86400), 0) END AS retry_after_s
           FROM jsonb_array_elements(record_batch.results) WITH ORDINALITY AS e(j, ord)
     ),
     lease AS MATERIALIZED (  -- this worker's leases named in the batch, locked: one record per lease at a time
@@ -147,8 +149,12 @@ BEGIN
     ),
     o AS MATERIALIZED (
         SELECT f.*,
+               -- a probe while its circuit is still tripped (re-enabled by an
+               -- operator meanwhile, it is an ordinary attempt)
+               f.probe AND coalesce(NOT s.enabled AND s.auto_disabled_at IS NOT NULL, false) AS held_probe,
                CASE WHEN f.class = 'delivered' THEN 'delivered'
-                    WHEN f.probe THEN 'retrying'  -- a failed probe keeps the held message's budget
+                    WHEN f.probe AND coalesce(NOT s.enabled AND s.auto_disabled_at IS NOT NULL, false)
+                    THEN 'retrying'  -- a failed probe keeps the held message's budget
                     WHEN f.class = 'retry' AND f.attempt <= coalesce(cardinality(s.retry_schedule), 0) THEN 'retrying'
                     ELSE 'failed' END AS outcome,
                -- bounded whatever the schedule says: never "timestamp out of range"
@@ -165,9 +171,9 @@ BEGIN
     ),
     moved AS (
         UPDATE webhooks.messages m
-           SET attempts = CASE WHEN o.probe THEN m.attempts ELSE o.attempt END,
+           SET attempts = CASE WHEN o.held_probe THEN m.attempts ELSE o.attempt END,
                state = CASE WHEN o.outcome = 'failed' THEN 'failed' ELSE 'pending' END,
-               next_attempt_at = CASE WHEN o.outcome = 'failed' OR o.probe THEN now()
+               next_attempt_at = CASE WHEN o.outcome = 'failed' OR o.held_probe THEN now()
                                       WHEN o.retry_after_s IS NULL OR make_interval(secs => o.retry_after_s) <= o.jittered
                                       THEN now() + o.jittered
                                       ELSE now() + make_interval(secs => o.retry_after_s) END,
@@ -208,10 +214,10 @@ BEGIN
     per_sub AS (
         SELECT ap.subscription_id,
                count(*) FILTER (WHERE ap.outcome = 'delivered') AS successes,
-               count(*) FILTER (WHERE ap.outcome <> 'delivered' AND NOT ap.probe AND ap.ord > ap.last_ok) AS failures_after,
-               max(ap.claimed_at) FILTER (WHERE ap.outcome <> 'delivered' AND NOT ap.probe AND ap.ord > ap.last_ok)
+               count(*) FILTER (WHERE ap.outcome <> 'delivered' AND NOT ap.held_probe AND ap.ord > ap.last_ok) AS failures_after,
+               max(ap.claimed_at) FILTER (WHERE ap.outcome <> 'delivered' AND NOT ap.held_probe AND ap.ord > ap.last_ok)
                                                                 AS last_failure_claimed_at,
-               coalesce(bool_or(ap.probe AND ap.outcome <> 'delivered'), false) AS probe_failed,
+               coalesce(bool_or(ap.held_probe AND ap.outcome <> 'delivered'), false) AS probe_failed,
                coalesce(bool_or(ap.status_code = 410), false)   AS gone,
                (array_agg(CASE WHEN ap.status_code IS NULL THEN coalesce(ap.error, 'no response')
                                ELSE concat_ws(': ', 'HTTP ' || ap.status_code, ap.error) END
@@ -338,7 +344,7 @@ DECLARE
     tripped boolean;
     counted boolean;
     failures int;
-    action text;
+    verdict text;
     final_failures int;
     last_failed jsonb;
     unreported int;
@@ -365,7 +371,7 @@ BEGIN
         counted := p.failures_after > 0
                    AND (h.failure_counted_at IS NULL OR p.last_failure_claimed_at > h.failure_counted_at);
         failures := CASE WHEN p.successes > 0 THEN counted::int ELSE sub.consecutive_failures + counted::int END;
-        action := CASE WHEN p.gone AND (sub.enabled OR tripped) THEN 'pause'
+        verdict := CASE WHEN p.gone AND (sub.enabled OR tripped) THEN 'pause'
                        WHEN tripped AND p.successes > 0 THEN 'recover'
                        WHEN tripped AND p.probe_failed THEN 'probe_failed'
                        WHEN sub.enabled AND failures >= sub.circuit_threshold THEN 'trip'
@@ -415,24 +421,24 @@ BEGIN
 
         UPDATE webhooks.subscriptions s
            SET consecutive_failures = failures,
-               last_error = CASE WHEN action = 'pause'
+               last_error = CASE WHEN verdict = 'pause'
                                  THEN 'paused: the receiver answered 410 Gone (' || coalesce(p.last_error, 'HTTP 410') || ')'
                                  ELSE coalesce(p.last_error, s.last_error) END,
                -- 'recover' goes through the re-enable path of the validate trigger
-               enabled = CASE action WHEN 'pause' THEN false WHEN 'recover' THEN true
+               enabled = CASE verdict WHEN 'pause' THEN false WHEN 'recover' THEN true
                                      WHEN 'trip' THEN false ELSE s.enabled END,
-               auto_disabled_at = CASE action WHEN 'pause' THEN NULL WHEN 'trip' THEN now()
+               auto_disabled_at = CASE verdict WHEN 'pause' THEN NULL WHEN 'trip' THEN now()
                                               ELSE s.auto_disabled_at END,
-               probe_cooldown = CASE action WHEN 'pause' THEN NULL WHEN 'trip' THEN first_cooldown
+               probe_cooldown = CASE verdict WHEN 'pause' THEN NULL WHEN 'trip' THEN first_cooldown
                                     WHEN 'probe_failed' THEN least(coalesce(s.probe_cooldown, first_cooldown) * 2, max_cooldown)
                                     ELSE s.probe_cooldown END,
-               probe_at = CASE action WHEN 'pause' THEN NULL WHEN 'trip' THEN now() + first_cooldown
+               probe_at = CASE verdict WHEN 'pause' THEN NULL WHEN 'trip' THEN now() + first_cooldown
                               WHEN 'probe_failed' THEN now() + least(coalesce(s.probe_cooldown, first_cooldown) * 2, max_cooldown)
                               ELSE s.probe_at END,
-               probe_message_id = CASE WHEN action = 'count' THEN s.probe_message_id END
+               probe_message_id = CASE WHEN verdict = 'count' THEN s.probe_message_id END
          WHERE s.id = sub.id;
 
-        IF action = 'pause' AND EXISTS (SELECT FROM webhooks.event_types t WHERE t.name = 'webhooks.subscription.paused') THEN
+        IF verdict = 'pause' AND EXISTS (SELECT FROM webhooks.event_types t WHERE t.name = 'webhooks.subscription.paused') THEN
             INSERT INTO webhooks.events (event_type, payload, about_subscription_id)
             VALUES ('webhooks.subscription.paused',
                     jsonb_build_object('subscription', sub.name, 'subscription_id', sub.id,

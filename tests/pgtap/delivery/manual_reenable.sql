@@ -7,8 +7,11 @@ SELECT plan(6);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types, circuit_threshold, max_in_flight)
-VALUES ('shop', 'https://shop.example/hook', '{order.created}', 2, 2);
+VALUES ('shop', 'https://shop.example/hook', '{order.created}', 2, 1);
 INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 5);
+-- two rounds, one failed request each
+SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 500))
+                               FROM webhooks.claim('t', 100, '1 min')));
 SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 500))
                                FROM webhooks.claim('t', 100, '1 min')));
 SELECT is((SELECT state FROM webhooks.subscription_status), 'tripped', 'tripped');

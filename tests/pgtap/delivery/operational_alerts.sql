@@ -4,7 +4,7 @@
 -- error) instead of one per message; payloads carry the last response status
 -- and its first bytes; URLs are shown redacted (contract §9).
 BEGIN;
-SELECT plan(14);
+SELECT plan(13);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types, circuit_threshold, retry_schedule, max_in_flight)
@@ -39,10 +39,10 @@ UPDATE webhooks.subscription_health SET failed_reported_at = now() - interval '1
 SELECT pg_temp.answer('shop', 422, 'unprocessable');
 SELECT is((SELECT count(*) FROM pg_temp.about('shop', 'webhooks.message.failed')), 2::bigint, 'after the window, the next one');
 SELECT results_eq($$SELECT (p->>'count')::int, (p->>'status_code')::int, p->>'error', p->>'response'
-                      FROM pg_temp.about('shop', 'webhooks.message.failed') p OFFSET 1$$,
+                      FROM pg_temp.about('shop', 'webhooks.message.failed') p WHERE p->>'count' <> '1'$$,
                   $$VALUES (3, 422, NULL::text, 'unprocessable'::text)$$,
                   'it counts the failures since the previous one and carries the last status and response');
-SELECT ok((SELECT p ? 'event_type' AND p ? 'message_id' AND p ? 'attempts' FROM pg_temp.about('shop', 'webhooks.message.failed') p OFFSET 1),
+SELECT ok((SELECT p ? 'event_type' AND p ? 'message_id' AND p ? 'attempts' FROM pg_temp.about('shop', 'webhooks.message.failed') p WHERE p->>'count' <> '1'),
           'and names the last failed message');
 
 -- 410 Gone: paused, and an event says so

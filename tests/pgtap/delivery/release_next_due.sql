@@ -5,7 +5,7 @@
 -- max_in_flight, a tripped one's probe time, never a paused one's; NULL
 -- when nothing is queued.
 BEGIN;
-SELECT plan(13);
+SELECT plan(12);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types, max_in_flight)
