@@ -122,7 +122,8 @@ BEGIN
                (e.j->>'status_code')::int                  AS status_code,
                (e.j->>'duration_ms')::int                  AS duration_ms,
                e.j->>'error'                               AS error,
-               webhooks.response_capture(e.j->>'response') AS response,
+               CASE WHEN coalesce(octet_length(e.j->>'response'), 0) <= 1024 THEN e.j->>'response'
+                    ELSE webhooks.response_capture(e.j->>'response') END AS response,
                -- Retry-After is capped at 1 day (retry_after_cap_seconds)
                -- (least/greatest skip NULLs: none given stays NULL)
                CASE WHEN e.j->>'retry_after_s' IS NOT NULL
@@ -152,6 +153,7 @@ BEGIN
                -- a probe while its circuit is still tripped (re-enabled by an
                -- operator meanwhile, it is an ordinary attempt)
                f.probe AND coalesce(NOT s.enabled AND s.auto_disabled_at IS NOT NULL, false) AS held_probe,
+               coalesce(s.enabled AND s.consecutive_failures = 0, false) AS healthy,
                CASE WHEN f.class = 'delivered' THEN 'delivered'
                     WHEN f.probe AND coalesce(NOT s.enabled AND s.auto_disabled_at IS NOT NULL, false)
                     THEN 'retrying'  -- a failed probe keeps the held message's budget
@@ -227,14 +229,17 @@ BEGIN
                jsonb_agg(jsonb_build_object('ord', ap.ord, 'message_id', ap.message_id, 'event_id', ap.event_id,
                                             'attempts', ap.attempt, 'status_code', ap.status_code, 'error', ap.error,
                                             'response', left(ap.response, 256)) ORDER BY ap.ord)
-                   FILTER (WHERE ap.outcome = 'failed') AS failed
+                   FILTER (WHERE ap.outcome = 'failed') AS failed,
+               bool_and(ap.healthy AND ap.outcome = 'delivered') AS all_well
           FROM ap
          GROUP BY ap.subscription_id
     )
     SELECT (SELECT count(*) FROM log),
            (SELECT count(*) FROM r WHERE NOT EXISTS (SELECT FROM lease l WHERE l.token = r.token
                                                                             AND r.message_id = ANY (l.message_ids))),
-           (SELECT jsonb_agg(to_jsonb(p)) FROM per_sub p)
+           -- only subscriptions with something to change: a batch of
+           -- successes for a healthy one skips record_subscriptions (0.6 ms)
+           (SELECT jsonb_agg(to_jsonb(p)) FROM per_sub p WHERE NOT p.all_well)
       INTO logged, forged, per_subscription;
 
     IF per_subscription IS NOT NULL THEN
