@@ -495,3 +495,7 @@ COMMENT ON FUNCTION webhooks.clean_leases() IS
 /* housekeeping of the worker API: workers (through record) and operators */
 REVOKE ALL ON FUNCTION webhooks.clean_leases() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION webhooks.clean_leases() TO webhooks_worker, webhooks_admin;
+
+/* operators may read the lease facts and the circuit/alert state when
+   investigating (no secrets in either); only the worker API writes them */
+GRANT SELECT ON webhooks.leases, webhooks.subscription_health TO webhooks_admin;
