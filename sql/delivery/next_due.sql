@@ -10,6 +10,8 @@ LANGUAGE sql
 STABLE
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
+SET jit TO off
+SET enable_bitmapscan TO off
 AS $$
     SELECT min(t.at) FROM (
         SELECT CASE WHEN l.running < s.max_in_flight THEN d.first_at
@@ -19,9 +21,11 @@ AS $$
                 SELECT m.next_attempt_at AS first_at FROM webhooks.messages m
                  WHERE m.subscription_id = s.id AND m.state = 'pending'
                  ORDER BY m.next_attempt_at LIMIT 1) d
-          CROSS JOIN LATERAL (
-                SELECT count(*) AS running, min(m.lease_expires_at) AS first_expiry FROM webhooks.messages m
-                 WHERE m.subscription_id = s.id AND m.lease_owner IS NOT NULL AND m.lease_expires_at > now()) l
+          CROSS JOIN LATERAL (  -- an ordered walk of messages_leased, as in webhooks.claim
+                SELECT count(*) AS running, min(x.lease_expires_at) AS first_expiry
+                  FROM (SELECT m.lease_expires_at FROM webhooks.messages m
+                         WHERE m.subscription_id = s.id AND m.lease_owner IS NOT NULL AND m.lease_expires_at > now()
+                         ORDER BY m.lease_expires_at LIMIT s.max_in_flight) x) l
          WHERE s.enabled
         UNION ALL
         SELECT s.probe_at

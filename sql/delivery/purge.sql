@@ -1,6 +1,11 @@
--- Removes history older than older_than: attempts from webhooks.deliveries,
--- then events that no message references (pending or failed work is never
--- touched) and that have no attempts left on record. The append-only guard
+-- Removes history older than older_than: the attempts in webhooks.deliveries
+-- of messages that have finished (delivered or discarded: no row left in
+-- webhooks.messages for that event and subscription), then events that no
+-- message references and that have no attempts left on record. The history
+-- of a message still pending or failed is never removed, whatever its age
+-- (contract §9): why it failed stays on record for replay, and so do its
+-- figures in webhooks.subscription_status. Attempts are matched to their
+-- message by (event_id, subscription_id) through messages_event_id. The append-only guard
 -- lets it through because it sets webhooks.purging for itself alone (the SET
 -- clause below restores the caller's value on exit). Returns rows removed.
 CREATE OR REPLACE FUNCTION webhooks.purge(older_than interval)
@@ -22,7 +27,10 @@ BEGIN
     cutoff := now() - purge.older_than;
     SET LOCAL webhooks.purging = 'on';
 
-    DELETE FROM webhooks.deliveries d WHERE d.attempted_at < cutoff;
+    DELETE FROM webhooks.deliveries d
+     WHERE d.attempted_at < cutoff
+       AND NOT EXISTS (SELECT FROM webhooks.messages m
+                        WHERE m.event_id = d.event_id AND m.subscription_id = d.subscription_id);
     GET DIAGNOSTICS attempts_removed = ROW_COUNT;
 
     DELETE FROM webhooks.events e
@@ -37,7 +45,7 @@ END
 $$;
 
 COMMENT ON FUNCTION webhooks.purge(interval) IS
-    'delete delivery attempts and finished events older than older_than (never pending or failed work); returns rows removed';
+    'delete attempts of finished (delivered or discarded) messages and finished events older than older_than; the history of pending or failed messages stays; returns rows removed';
 
 /* history is the operator's to keep or drop */
 REVOKE ALL ON FUNCTION webhooks.purge(interval) FROM PUBLIC;

@@ -1,5 +1,7 @@
--- Sends one event again: to the named subscription, or (NULL) to every
--- subscription it was sent or queued for. A failed message is requeued with a
+-- Sends one event again: to the named subscription, which must be one whose
+-- patterns match the event's type (contract §9: a payload never reaches a
+-- receiver that did not ask for it), or (NULL) to every subscription it was
+-- sent or queued for. A failed message is requeued with a
 -- fresh schedule, a message still pending is left as it is (it is on its
 -- way), a finished one gets a new message. Never to the subscription an
 -- operational event is about. Returns the number of messages queued.
@@ -11,11 +13,12 @@ SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
     about bigint;
+    etype text;
     target bigint;
     requeued bigint;
     added bigint;
 BEGIN
-    SELECT e.about_subscription_id INTO about FROM webhooks.events e WHERE e.id = redeliver.event_id;
+    SELECT e.about_subscription_id, e.event_type INTO about, etype FROM webhooks.events e WHERE e.id = redeliver.event_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown event %', redeliver.event_id USING ERRCODE = 'no_data_found';
     END IF;
@@ -24,6 +27,13 @@ BEGIN
         IF target = about THEN
             RAISE EXCEPTION 'event % is an operational event about subscription "%" and is never sent to it',
                 redeliver.event_id, redeliver.subscription USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NOT EXISTS (SELECT FROM webhooks.subscriptions s, unnest(s.event_types) p(pattern)
+                        WHERE s.id = target AND webhooks.pattern_matches(p.pattern, etype)) THEN
+            RAISE EXCEPTION 'subscription "%" does not subscribe to event type "%" (event %)',
+                redeliver.subscription, etype, redeliver.event_id
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'redeliver sends only to subscriptions whose event_types patterns match the event''s type';
         END IF;
     END IF;
 

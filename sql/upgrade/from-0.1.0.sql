@@ -30,3 +30,46 @@ COMMENT ON COLUMN webhooks.subscriptions.headers IS
     'extra request headers, a JSON object of at most 50 strings; may not set the headers in webhooks.reserved_headers()';
 COMMENT ON COLUMN webhooks.subscriptions.circuit_threshold IS
     'consecutive failed attempts that trip the circuit, 1 to 1000000';
+
+-- delivery: lease tokens (issues 8, 9), circuit and alert state (issues 9, 11)
+-- The worker API changed shape: claim returns lease_token and
+-- subscription_name and takes skip_subscriptions; release takes the token.
+DROP FUNCTION webhooks.claim(text, int, interval);
+DROP FUNCTION webhooks.release(text, bigint[]);
+ALTER TABLE webhooks.messages ADD COLUMN lease_token uuid;
+-- leases of 0.1.0 carry no token: give them back (due again at once); a
+-- 0.1.0 worker's results for them could not be fenced anyway
+UPDATE webhooks.messages SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now()
+ WHERE lease_owner IS NOT NULL;
+CREATE TABLE webhooks.leases (
+    token            uuid PRIMARY KEY,
+    worker_id        text NOT NULL,
+    claimed_at       timestamptz NOT NULL,
+    expires_at       timestamptz NOT NULL,
+    message_ids      bigint[] NOT NULL,
+    event_ids        uuid[]   NOT NULL,
+    subscription_ids bigint[] NOT NULL,
+    attempts         int[]    NOT NULL,
+    probe_ids        bigint[] NOT NULL DEFAULT '{}',
+    done             bigint[] NOT NULL DEFAULT '{}',
+    finished_at      timestamptz
+);
+CREATE INDEX leases_claimed_at ON webhooks.leases (claimed_at);
+ALTER TABLE webhooks.leases SET (
+    autovacuum_vacuum_scale_factor = 0.01,
+    autovacuum_vacuum_threshold = 1000,
+    autovacuum_vacuum_cost_delay = 0
+);
+COMMENT ON TABLE webhooks.leases IS
+    'internal: one row per claim (lease token, worker, and per message its event, subscription and attempt), so every result is logged exactly once';
+CREATE TABLE webhooks.subscription_health (
+    subscription_id     bigint PRIMARY KEY REFERENCES webhooks.subscriptions (id) ON DELETE CASCADE,
+    failure_counted_at  timestamptz,
+    last_status_code    int,
+    last_response       text,
+    failed_reported_at  timestamptz,
+    failed_unreported   int NOT NULL DEFAULT 0,
+    failed_last         jsonb
+);
+COMMENT ON TABLE webhooks.subscription_health IS
+    'internal: circuit and alert state per subscription (last counted failure, last response, unreported failures)';

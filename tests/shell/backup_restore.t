@@ -14,7 +14,7 @@ INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES ('shop', 'https://shop.example/h', '{order.created}');
 SELECT webhooks.publish('order.created', jsonb_build_object('n', n)) FROM generate_series(1, 5) n;
 -- two of the five delivered: two attempts on record, three messages pending
-SELECT webhooks.record('w', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 200))
+SELECT webhooks.record('w', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 200))
                                FROM webhooks.claim('w', 2, '1 min')));
 SQL
 

@@ -12,7 +12,7 @@ INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' F
 SET LOCAL webhooks.probe_cooldown_max = '3 min';
 
 CREATE FUNCTION pg_temp.attempt(status int) RETURNS int LANGUAGE sql AS $$
-    SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', status))
+    SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', status))
                                    FROM webhooks.claim('t', 100, '1 min')));
 $$;
 CREATE FUNCTION pg_temp.cool_down_over() RETURNS void LANGUAGE sql AS $$
@@ -31,7 +31,7 @@ SELECT is((SELECT count(*) FROM probe), 1::bigint, 'then exactly one message is 
 SELECT is((SELECT probe_at FROM webhooks.subscriptions), now() + interval '1 min', 'the probe holds the circuit for its lease');
 SELECT is((SELECT count(*) FROM webhooks.claim('t2', 100, '1 min')), 0::bigint, 'no second probe while it runs');
 
-SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 503)) FROM probe));
+SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 503)) FROM probe));
 SELECT results_eq($$SELECT enabled, probe_cooldown, probe_at FROM webhooks.subscriptions$$,
                   $$VALUES (false, interval '2 min', now() + interval '2 min')$$, 'a failed probe doubles the cool-down');
 SELECT pg_temp.cool_down_over();

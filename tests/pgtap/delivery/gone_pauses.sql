@@ -9,7 +9,7 @@ INSERT INTO webhooks.subscriptions (name, url, event_types, circuit_threshold)
 VALUES ('shop', 'https://shop.example/hook', '{order.created}', 1);
 INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 3);
 CREATE TEMP TABLE c AS SELECT * FROM webhooks.claim('t', 1, '1 min');
-SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 410)) FROM c));
+SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 410)) FROM c));
 
 SELECT is((SELECT state FROM webhooks.messages WHERE id = (SELECT message_id FROM c)), 'failed', 'the message failed at once');
 SELECT results_eq($$SELECT enabled, auto_disabled_at, probe_at FROM webhooks.subscriptions$$,

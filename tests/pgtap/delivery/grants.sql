@@ -11,14 +11,15 @@ INSERT INTO webhooks.events (event_type, payload) VALUES ('order.created', '{}')
 SET LOCAL ROLE webhooks_publisher;
 SELECT throws_ok($$SELECT * FROM webhooks.claim('p', 10, '1 min')$$, '42501', NULL, 'a publisher cannot claim');
 SELECT throws_ok($$SELECT webhooks.record('p', '[]')$$, '42501', NULL, 'a publisher cannot record');
-SELECT throws_ok($$SELECT webhooks.release('p', '{1}')$$, '42501', NULL, 'a publisher cannot release');
+SELECT throws_ok($$SELECT webhooks.release('p', gen_random_uuid(), '{1}')$$, '42501', NULL, 'a publisher cannot release');
 SELECT throws_ok($$SELECT webhooks.next_due()$$, '42501', NULL, 'a publisher cannot ask next_due');
 SELECT throws_ok($$SELECT webhooks.replay('shop')$$, '42501', NULL, 'a publisher cannot replay');
 SELECT throws_ok($$SELECT webhooks.rotate_secret('shop')$$, '42501', NULL, 'a publisher cannot rotate secrets');
 RESET ROLE;
 
 SET LOCAL ROLE webhooks_worker;
-SELECT is(webhooks.release('w', ARRAY(SELECT message_id FROM webhooks.claim('w', 10, '1 min'))), 1, 'a worker claims and releases');
+CREATE TEMP TABLE c AS SELECT * FROM webhooks.claim('w', 10, '1 min');
+SELECT is(webhooks.release('w', (SELECT lease_token FROM c), ARRAY(SELECT message_id FROM c)), 1, 'a worker claims and releases');
 SELECT isnt(webhooks.next_due(), NULL, 'a worker asks next_due');
 SELECT is(webhooks.record('w', '[]'), 0, 'a worker records');
 SELECT throws_ok($$SELECT webhooks.replay('shop')$$, '42501', NULL, 'a worker cannot replay');

@@ -33,11 +33,11 @@ SELECT count(*) FROM dblink_get_result('b') AS r(x text);
 SELECT is((SELECT count(*) FROM public.claimed), 10::bigint, 'two racing claimers took exactly max_in_flight (10) between them');
 
 -- one after the other
-SELECT dblink_exec(pg_temp.conn(), $$UPDATE webhooks.messages SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now() - interval '1s'$$);
+SELECT dblink_exec(pg_temp.conn(), $$UPDATE webhooks.messages SET lease_owner = NULL, lease_expires_at = NULL, lease_token = NULL, next_attempt_at = now() - interval '1s'$$);
 SELECT is((SELECT count(*) FROM webhooks.claim('a', 6, '10 min')), 6::bigint, 'a claims 6 of 10');
 SELECT is((SELECT count(*) FROM webhooks.claim('b', 100, '10 min')), 4::bigint, 'b gets only the 4 left under max_in_flight');
 SELECT is((SELECT count(*) FROM webhooks.claim('b', 100, '10 min')), 0::bigint, 'then nothing');
-SELECT webhooks.record('a', (SELECT jsonb_agg(jsonb_build_object('message_id', id, 'attempt', 1, 'status_code', 200))
+SELECT webhooks.record('a', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', id, 'status_code', 200))
                                FROM webhooks.messages WHERE lease_owner = 'a'));
 SELECT is((SELECT count(*) FROM webhooks.claim('b', 100, '10 min')), 6::bigint, 'recording a''s 6 frees 6 places');
 

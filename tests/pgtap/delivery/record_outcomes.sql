@@ -14,11 +14,11 @@ CREATE TEMP TABLE c AS SELECT * FROM webhooks.claim('w1', 100, '1 minute');
 CREATE TEMP TABLE codes (n int, status_code int);
 INSERT INTO codes VALUES (1, 200), (2, 204), (3, NULL), (4, 408), (5, 429), (6, 503), (7, 404), (8, 301), (9, 410);
 CREATE TEMP TABLE msg AS
-SELECT c.message_id, codes.n, codes.status_code
+SELECT c.lease_token, c.message_id, codes.n, codes.status_code
   FROM c JOIN webhooks.events e ON e.id = c.event_id JOIN codes ON codes.n = (e.payload->>'n')::int;
 
 SELECT is(webhooks.record('w1', (SELECT jsonb_agg(jsonb_build_object(
-              'message_id', message_id, 'attempt', 1, 'status_code', status_code, 'duration_ms', 7,
+              'lease_token', lease_token, 'message_id', message_id, 'status_code', status_code, 'duration_ms', 7,
               'error', CASE WHEN status_code IS NULL THEN 'timeout' END,
               'response', repeat('r', 2000)) ORDER BY msg.n) FROM msg)),
           9, 'record returns the number of attempts logged');
@@ -42,8 +42,8 @@ SELECT ok((SELECT bool_and(length(d.response) = 1024 AND d.worker_id = 'w1' AND 
              FROM webhooks.deliveries d),
           'the first KiB of the response, the worker, duration and attempt are logged');
 SELECT is((SELECT d.error FROM webhooks.deliveries d WHERE d.status_code IS NULL), 'timeout', 'the error is logged');
-SELECT is((SELECT consecutive_failures FROM webhooks.subscriptions), 7,
-          'the failures after the last success, in result order, are counted');
+SELECT is((SELECT consecutive_failures FROM webhooks.subscriptions), 1,
+          'the failures after the last success, in flight together, count once (circuit_sustained.sql)');
 
 -- the last attempt: a retryable failure is final
 UPDATE webhooks.subscriptions SET retry_schedule = '{1s}', enabled = true;
@@ -51,7 +51,7 @@ INSERT INTO webhooks.events (event_type, payload) VALUES ('order.created', '{"n"
 UPDATE webhooks.messages SET next_attempt_at = now() - interval '1s' WHERE state = 'pending';
 CREATE TEMP TABLE c2 AS SELECT * FROM webhooks.claim('w1', 100, '1 minute');
 SELECT is((SELECT count(*) FROM c2), 5::bigint, 'the retrying messages and the new one are claimed');
-SELECT is(webhooks.record('w1', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt,
+SELECT is(webhooks.record('w1', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id,
                                                                      'status_code', 500, 'duration_ms', 1)) FROM c2)),
           5, 'recorded');
 SELECT results_eq($$SELECT m.state, m.attempts FROM webhooks.messages m WHERE m.id IN (SELECT message_id FROM c2) ORDER BY m.attempts, m.state$$,

@@ -11,7 +11,7 @@ INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' F
 
 CREATE FUNCTION pg_temp.fail_all() RETURNS int LANGUAGE sql AS $$
     UPDATE webhooks.messages SET next_attempt_at = now() - interval '1s' WHERE state = 'pending';
-    SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('message_id', message_id, 'attempt', attempt, 'status_code', 503))
+    SELECT webhooks.record('t', (SELECT jsonb_agg(jsonb_build_object('lease_token', lease_token, 'message_id', message_id, 'status_code', 503))
                                    FROM webhooks.claim('t', 1000, '1 min')));
 $$;
 
