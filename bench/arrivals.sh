@@ -8,7 +8,9 @@
 # Source after bench/lib.sh.
 
 # arrivals_nginx PORT DIR: starts nginx (one worker process, keep-alive,
-# access log DIR/arrivals.log); prints its pid.
+# access log DIR/arrivals.log); prints its pid. Stop it with arrivals_stop DIR
+# (it inherits the caller's open files, e.g. the fd of `flock`, so a stray
+# nginx would hold a lock the caller took).
 arrivals_nginx() {
   local port=$1 dir=$2
   mkdir -p "$dir/tmp"
@@ -31,7 +33,7 @@ CONF
   # its output must not hold the caller's $(...) open
   /usr/sbin/nginx -c "$dir/nginx.conf" -p "$dir" >/dev/null 2>&1 &
   local pid=$!
-  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0 || sleep 0.1; done
+  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && { echo "$pid"; return 0; } || sleep 0.1; done
   echo "nginx did not start on 127.0.0.1:$port (see $dir/error.log)" >&2
   kill "$pid" 2>/dev/null
   return 1
@@ -72,3 +74,11 @@ arrivals_wait() {
 
 # peak_rss_mb FILE: /usr/bin/time -f %M output (KiB) as MB with one decimal
 peak_rss_mb() { awk '/^[0-9]+$/ { printf "%.1f", $1 / 1024; found = 1 } END { if (!found) printf "?" }' "$1"; }
+
+# arrivals_stop DIR: stops the nginx that arrivals_nginx started in DIR
+arrivals_stop() {
+  local pid
+  pid=$(cat "$1/nginx.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
