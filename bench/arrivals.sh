@@ -79,6 +79,7 @@ peak_rss_mb() { awk '/^[0-9]+$/ { printf "%.1f", $1 / 1024; found = 1 } END { if
 arrivals_stop() {
   local pid
   pid=$(cat "$1/nginx.pid" 2>/dev/null || true)
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  for _ in $(seq 50); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 }
