@@ -69,6 +69,12 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) { c.reconnect_max_backoff = *ParseDuration(v); }},
       {"log-level", "WEBHOOKS_LOG_LEVEL", Kind::kLogLevel, "info", 0, 0, "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) { c.log_level = v; }},
+      {"log-deliveries", "WEBHOOKS_LOG_DELIVERIES", Kind::kBool, "false", 0, 0,
+       "log every successful delivery at info level (failures always are)",
+       [](Config& c, const std::string& v) { c.log_deliveries = v == "true"; }},
+      {"max-body-bytes-in-flight", "WEBHOOKS_MAX_BODY_BYTES_IN_FLIGHT", Kind::kInt, "67108864", 1024,
+       1LL << 40, "bytes of request bodies held on the wire (64 MiB); no claim while above it",
+       [](Config& c, const std::string& v) { c.max_body_bytes_in_flight = ToInt(v); }},
   };
   return kOptions;
 }
