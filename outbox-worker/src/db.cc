@@ -260,11 +260,14 @@ bool Database::ConsumeNotifications() {
   return n;
 }
 
-void Database::SetWaiting(bool waiting) {
+bool Database::SetWaiting(bool waiting) {
   impl_->Run(impl_->listen.get(), "worker_waiting", false, [&](pqxx::nontransaction& tx) {
     tx.exec_prepared("waiting", impl_->worker_id, waiting);
     return 0;
   });
+  // A NOTIFY that arrived during the statement is already in libpq's
+  // buffer: the socket will not turn readable for it.
+  return ConsumeNotifications();
 }
 
 std::vector<ClaimedMessage> Database::Claim(int batch_size, std::chrono::milliseconds lease,

@@ -98,8 +98,9 @@ class Database {
   int listen_fd() const;
   // Reads pending notifications; true if a NOTIFY webhooks arrived.
   bool ConsumeNotifications();
-  // webhooks.worker_waiting(worker_id, waiting), on the LISTEN connection.
-  void SetWaiting(bool waiting);
+  // webhooks.worker_waiting(worker_id, waiting), on the LISTEN connection;
+  // returns ConsumeNotifications() (one may have arrived meanwhile).
+  bool SetWaiting(bool waiting);
 
   // webhooks.claim; skip: subscriptions this worker holds its fair share of.
   std::vector<ClaimedMessage> Claim(int batch_size, std::chrono::milliseconds lease,

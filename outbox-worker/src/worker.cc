@@ -110,13 +110,15 @@ struct Worker::Impl {
   void SyncWaiting(Clock::time_point now) {
     auto change = policy.WaitingChange();
     if (!change) return;
+    bool notified = false;
     try {
-      db.SetWaiting(*change);
+      notified = db.SetWaiting(*change);
     } catch (const DbError& e) {
       conn.OnError("worker_waiting", e, now, Held());
       return;
     }
     policy.OnWaitingDeclared(now, *change);
+    if (notified) policy.OnNotify(now);
     spdlog::debug("event=worker_waiting waiting={}", *change);
   }
 
@@ -249,7 +251,8 @@ struct Worker::Impl {
     }
     size_t left = recorder.pending();
     auto now = Clock::now();
-    if (!release.empty() || policy.waiting_declared()) EnsureConnected(now);
+    bool was_waiting = policy.waiting_declared();
+    if (!release.empty() || was_waiting) EnsureConnected(now);
     int released = 0;
     if (conn.connected()) {
       for (const auto& [lease, ids] : release) {
@@ -260,7 +263,7 @@ struct Worker::Impl {
           conn.OnError("release", e, Clock::now());
         }
       }
-      if (policy.waiting_declared() && conn.connected()) {
+      if (was_waiting && conn.connected()) {
         try {
           db.SetWaiting(false);  // publishers need not wake a worker that is gone
         } catch (const DbError& e) {

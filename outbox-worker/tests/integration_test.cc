@@ -127,9 +127,10 @@ TEST_F(Integration, MetricsAndHealthServedByTheRunningDaemon) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   // and the database sees which connection does what
-  EXPECT_EQ(db_->Count("SELECT count(DISTINCT substring(application_name FROM ' \\((claim|listen|record)\\)$')) "
-                       "FROM pg_stat_activity WHERE datname = current_database()"),
-            3);
+  EXPECT_EQ(
+      db_->Count("SELECT count(DISTINCT substring(application_name FROM ' \\((claim|listen|record)\\)$')) "
+                 "FROM pg_stat_activity WHERE datname = current_database()"),
+      3);
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
 }
@@ -374,8 +375,9 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   // Cut all three of the worker's connections (work, LISTEN, recorder)
   // while its requests are in flight.
   auto connections = [&] {
-    return db_->Count("SELECT count(*) FROM pg_stat_activity "
-                      "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()");
+    return db_->Count(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()");
   };
   ASSERT_TRUE(Eventually([&] { return connections() == 3; }, 10s)) << "connections=" << connections();
   EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -414,9 +416,10 @@ TEST_F(Integration, BlockedRecordDoesNotStopClaimingAndItsConnectionLossLosesNot
   pqxx::work lock(locker);
   lock.exec0("LOCK TABLE webhooks.deliveries IN EXCLUSIVE MODE");
   auto blocked_records = [&] {
-    return db_->Count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND application_name = 'webhooks-worker (record)' AND state = 'active' "
-                      "AND wait_event_type = 'Lock' AND query LIKE '%webhooks.record%'");
+    return db_->Count(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name = 'webhooks-worker (record)' AND state = 'active' "
+        "AND wait_event_type = 'Lock' AND query LIKE '%webhooks.record%'");
   };
   Publish(3);
   ASSERT_TRUE(rx.WaitFor(3, 15s));
@@ -540,8 +543,9 @@ TEST_F(Integration, LeaseLostMidRequestAndDeliveredByAnotherWorkerBothRequestsAr
   auto a = Start({"--allow-private-networks", "--worker-id", "slow"});
   ASSERT_TRUE(rx.WaitFor(1, 15s));
   // The lease runs out while the request waits (internal columns, docs/internals.md).
-  db_->Exec("UPDATE webhooks.messages SET lease_expires_at = now() - interval '1 second', "
-            "next_attempt_at = now() - interval '1 second'");
+  db_->Exec(
+      "UPDATE webhooks.messages SET lease_expires_at = now() - interval '1 second', "
+      "next_attempt_at = now() - interval '1 second'");
   auto b = Start({"--allow-private-networks", "--worker-id", "fast"});
   ASSERT_TRUE(rx.WaitFor(2, 15s)) << "the second worker took the expired lease";
   rx.Unhold();
@@ -590,17 +594,21 @@ TEST_F(Integration, HangingReceiverHoldsOnlyItsShareWhileAnotherSubscriptionFlow
   HoldRequests(hang);
   Receiver healthy;
   // Both match every event; max_in_flight above --concurrency, as by default.
-  db_->Exec("INSERT INTO webhooks.subscriptions (name, url, event_types, timeout, max_in_flight) VALUES "
-            "('hang', '" + hang.url() + "', '{order.created}', '30s', 64), "
-            "('healthy', '" + healthy.url() + "', '{order.created}', '10s', 64)");
+  db_->Exec(
+      "INSERT INTO webhooks.subscriptions (name, url, event_types, timeout, max_in_flight) VALUES "
+      "('hang', '" +
+      hang.url() +
+      "', '{order.created}', '30s', 64), "
+      "('healthy', '" +
+      healthy.url() + "', '{order.created}', '10s', 64)");
   constexpr int kN = 60;
   Publish(kN);
   auto w = Start({"--allow-private-networks", "--concurrency", "8", "--batch-size", "4"});
   EXPECT_TRUE(Eventually(
       [&] {
-        return db_->Count("SELECT count(*) FROM webhooks.deliveries d JOIN webhooks.subscriptions s "
-                          "ON s.id = d.subscription_id WHERE s.name = 'healthy' AND d.outcome = 'delivered'") ==
-               kN;
+        return db_->Count(
+                   "SELECT count(*) FROM webhooks.deliveries d JOIN webhooks.subscriptions s "
+                   "ON s.id = d.subscription_id WHERE s.name = 'healthy' AND d.outcome = 'delivered'") == kN;
       },
       30s))
       << "healthy got " << healthy.count() << " while the hanging one holds " << hang.in_handler();
@@ -618,8 +626,8 @@ TEST_F(Integration, NotifyFloodWithNothingDueDoesNotMakeTheWorkerClaimContinuous
   Receiver rx;
   Subscribe(rx.url());
   auto w = Start(kLocal);
-  ASSERT_TRUE(Eventually([&] { return w->log().find("event=worker_waiting waiting=true") != std::string::npos; },
-                         10s))
+  ASSERT_TRUE(Eventually(
+      [&] { return w->log().find("event=worker_waiting waiting=true") != std::string::npos; }, 10s))
       << "the idle worker declares itself waiting";
   auto claims = [&] { return Occurrences(w->log(), "event=claim "); };
   size_t before = claims();
@@ -649,8 +657,8 @@ TEST_F(Integration, IdleWorkerWakesForANewEventWithinMilliseconds) {
   Receiver rx;
   Subscribe(rx.url());
   auto w = Start({"--allow-private-networks", "--poll-interval", "10s"});
-  ASSERT_TRUE(Eventually([&] { return w->log().find("event=worker_waiting waiting=true") != std::string::npos; },
-                         10s));
+  ASSERT_TRUE(Eventually(
+      [&] { return w->log().find("event=worker_waiting waiting=true") != std::string::npos; }, 10s));
   std::this_thread::sleep_for(200ms);
   auto t0 = std::chrono::steady_clock::now();
   Publish(1);
@@ -667,8 +675,10 @@ TEST_F(Integration, ByteBudgetBoundsTheBodiesHeldInFlight) {
   HoldRequests(rx);
   Subscribe(rx.url());
   constexpr int kN = 20;
-  db_->Exec("SELECT webhooks.publish('order.created', jsonb_build_object('pad', repeat('x', 100000), 'n', i)) "
-            "FROM generate_series(1, " + std::to_string(kN) + ") AS i");
+  db_->Exec(
+      "SELECT webhooks.publish('order.created', jsonb_build_object('pad', repeat('x', 100000), 'n', i)) "
+      "FROM generate_series(1, " +
+      std::to_string(kN) + ") AS i");
   auto w = Start({"--allow-private-networks", "--batch-size", "2", "--max-body-bytes-in-flight", "250000"});
   ASSERT_TRUE(rx.WaitFor(1, 15s));
   std::this_thread::sleep_for(1500ms);
@@ -685,8 +695,9 @@ TEST_F(Integration, ByteBudgetBoundsTheBodiesHeldInFlight) {
 // ---- errors that cannot heal, logs for people (issue 11, contract §9) ------
 
 TEST_F(Integration, ConfigErrorsAreReportedOnceAndExit78) {
-  db_->Exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'webhooks_test_nogrant') THEN "
-            "CREATE ROLE webhooks_test_nogrant LOGIN; END IF; END $$");
+  db_->Exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'webhooks_test_nogrant') THEN "
+      "CREATE ROLE webhooks_test_nogrant LOGIN; END IF; END $$");
   struct Case {
     std::string conninfo, expect;
   } cases[] = {
