@@ -106,6 +106,33 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// The SQLSTATE of an error. libpqxx 6 throws its specific exception classes
+// (insufficient_privilege, undefined_function, …) without the code, which
+// printed "(SQLSTATE )" for a permission error; the class says which it was.
+std::string SqlState(const pqxx::sql_error& e) {
+  if (!e.sqlstate().empty()) return e.sqlstate();
+  auto is = [&e](auto* type) { return dynamic_cast<decltype(type)>(&e) != nullptr; };
+  if (is((const pqxx::insufficient_privilege*)nullptr)) return "42501";
+  if (is((const pqxx::undefined_function*)nullptr)) return "42883";
+  if (is((const pqxx::undefined_table*)nullptr)) return "42P01";
+  if (is((const pqxx::undefined_column*)nullptr)) return "42703";
+  if (is((const pqxx::syntax_error*)nullptr)) return "42601";
+  if (is((const pqxx::invalid_sql_statement_name*)nullptr)) return "26000";
+  if (is((const pqxx::not_null_violation*)nullptr)) return "23502";
+  if (is((const pqxx::foreign_key_violation*)nullptr)) return "23503";
+  if (is((const pqxx::unique_violation*)nullptr)) return "23505";
+  if (is((const pqxx::check_violation*)nullptr)) return "23514";
+  if (is((const pqxx::integrity_constraint_violation*)nullptr)) return "23000";
+  if (is((const pqxx::data_exception*)nullptr)) return "22000";
+  if (is((const pqxx::feature_not_supported*)nullptr)) return "0A000";
+  if (is((const pqxx::disk_full*)nullptr)) return "53100";
+  if (is((const pqxx::out_of_memory*)nullptr)) return "53200";
+  if (is((const pqxx::insufficient_resources*)nullptr)) return "53000";
+  if (is((const pqxx::plpgsql_raise*)nullptr)) return "P0001";
+  if (is((const pqxx::plpgsql_error*)nullptr)) return "P0000";
+  return "";
+}
+
 // Test hook (WEBHOOKS_TEST_FAULTS=record_in_doubt): the first record that
 // commits then reports "in doubt", as if the connection had broken during
 // the commit, so an integration test can prove the retry logs once.
@@ -150,8 +177,13 @@ struct Database::Impl {
       Drop();
       throw DbError(in_doubt ? DbErrorKind::kInDoubt : DbErrorKind::kRetryable,
                     std::string(what) + ": connection lost: " + OneLine(e.what()));
+    } catch (const pqxx::statement_completion_unknown& e) {
+      Drop();
+      throw DbError(DbErrorKind::kInDoubt, std::string(what) + ": " + OneLine(e.what()));
+    } catch (const pqxx::transaction_rollback& e) {  // serialization failure, deadlock (40xxx)
+      throw DbError(DbErrorKind::kRetryable, std::string(what) + ": " + OneLine(e.what()));
     } catch (const pqxx::sql_error& e) {
-      std::string state = e.sqlstate();
+      std::string state = SqlState(e);
       if (state.starts_with("08") || state.starts_with("57P")) Drop();
       std::string msg = std::string(what) + ": " + OneLine(e.what());
       if (!state.empty()) msg += " (SQLSTATE " + state + ")";
@@ -222,9 +254,10 @@ void Database::Connect() {
     impl_->listen->get_notifs();  // issues the LISTEN now
   } catch (const pqxx::sql_error& e) {
     impl_->Drop();
+    std::string state = SqlState(e);
     std::string msg = "connect: " + OneLine(e.what());
-    if (!e.sqlstate().empty()) msg += " (SQLSTATE " + e.sqlstate() + ")";
-    throw DbError(ClassifyDbError(e.sqlstate(), e.what(), true), msg);
+    if (!state.empty()) msg += " (SQLSTATE " + state + ")";
+    throw DbError(ClassifyDbError(state, e.what(), true), msg);
   } catch (const std::exception& e) {
     impl_->Drop();
     throw DbError(ClassifyDbError("", e.what(), true), "connect: " + OneLine(e.what()));

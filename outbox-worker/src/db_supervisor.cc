@@ -37,7 +37,7 @@ void ReportFatal(FatalError& fatal, const std::string& conn, const char* op, con
       "event=config_error conn={} op={} error={} note={}", conn, op, Q(e.what()),
       Q("this cannot heal by retrying: check the credentials, that the database has CREATE EXTENSION "
         "pg_webhooks, and that the worker's role is granted webhooks_worker; exiting"));
-  fatal.Set(std::string(op) + ": " + e.what());
+  fatal.Set(e.what());
 }
 
 }  // namespace
