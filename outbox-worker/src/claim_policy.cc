@@ -72,15 +72,17 @@ std::vector<int64_t> ClaimPolicy::Saturated(Time now, const Load& load) const {
   return out;
 }
 
-int ClaimPolicy::Room(const Load& load, bool some_saturated) const {
-  // Refill when the wire has room for half a batch (or for anything at all
-  // while part of it is held by subscriptions at their share: those slots may
-  // not turn over for a whole timeout); never hold more than one batch of
-  // results waiting for the recorder on top of a full wire.
-  if (load.in_flight >= o_.concurrency) return 0;
-  if (!some_saturated && load.in_flight > 0 && load.in_flight >= o_.concurrency - o_.batch / 2) return 0;
+int ClaimPolicy::Room(const Load& load, int stuck) const {
+  // Refill when the wire has room for half a batch, counting only the part
+  // of the wire that turns over: requests of subscriptions at their share
+  // (`stuck`) may not end for a whole timeout. Never hold more than one
+  // batch of results waiting for the recorder on top of a full wire.
+  int free = o_.concurrency - load.in_flight;
+  if (free <= 0) return 0;
+  int usable = std::max(1, std::min(o_.batch, o_.concurrency - stuck));
+  if (load.in_flight > stuck && free <= usable / 2) return 0;
   int held = load.in_flight + load.unrecorded;
-  int n = std::min({o_.batch, o_.concurrency - load.in_flight, o_.concurrency + o_.batch - held});
+  int n = std::min({o_.batch, free, o_.concurrency + o_.batch - held});
   if (o_.byte_budget > 0) {
     if (load.body_bytes >= o_.byte_budget) return 0;
     if (body_estimate_ > 0) {
@@ -91,11 +93,18 @@ int ClaimPolicy::Room(const Load& load, bool some_saturated) const {
   return std::max(0, n);
 }
 
+int ClaimPolicy::Stuck(const Load& load, const std::vector<int64_t>& saturated) {
+  int n = 0;
+  for (int64_t s : saturated)
+    if (auto it = load.per_subscription.find(s); it != load.per_subscription.end()) n += it->second;
+  return n;
+}
+
 std::optional<ClaimPlan> ClaimPolicy::Plan(Time now, const Load& load) const {
   auto why = Trigger(now);
   if (!why) return std::nullopt;
   auto skip = Saturated(now, load);
-  int n = Room(load, !skip.empty());
+  int n = Room(load, Stuck(load, skip));
   if (n <= 0) return std::nullopt;
   ClaimPlan p;
   p.count = n;
@@ -190,7 +199,7 @@ ClaimPolicy::Time ClaimPolicy::WakeAt(Time now, const Load& load) const {
   if (notify_pending_) sooner(notify_hold_until_);
   if (repoll_at_) sooner(*repoll_at_);
   if (next_due_at_) sooner(*next_due_at_);
-  if (want_ && Room(load, !Saturated(now, load).empty()) > 0) sooner(now);
+  if (want_ && Room(load, Stuck(load, Saturated(now, load))) > 0) sooner(now);
   return std::max(until, retry_at_);
 }
 

@@ -4,7 +4,8 @@
 //
 // Keeping the pipe full: claim again as soon as fewer than
 // concurrency - batch/2 requests are on the wire, while results of the last
-// batch are still being recorded (at most concurrency + batch leases held).
+// batch are still being recorded (at most concurrency + batch leases held);
+// requests of subscriptions at their fair share are left out of that sum.
 //
 // Fair share: a subscription may hold at most concurrency / N of the
 // requests on the wire, N being the subscriptions that have work (in flight
@@ -100,9 +101,10 @@ class ClaimPolicy {
   int FairShare(int active) const;
   // Subscriptions at their fair share now.
   std::vector<int64_t> Saturated(Time now, const Load& load) const;
-  // Room for a claim now (0: none); some_saturated: part of the wire is held
-  // by subscriptions at their share.
-  int Room(const Load& load, bool some_saturated = false) const;
+  // Room for a claim now (0: none); stuck: requests on the wire of
+  // subscriptions at their share (they may not turn over for a timeout).
+  int Room(const Load& load, int stuck = 0) const;
+  static int Stuck(const Load& load, const std::vector<int64_t>& saturated);
 
  private:
   std::optional<ClaimReason> Trigger(Time now) const;

@@ -76,9 +76,11 @@ TEST(ClaimPolicy, AHangingSubscriptionIsSkippedAtItsFairShare) {
   EXPECT_EQ(plan->count, 4);  // the reserve is there for the others
   // Subscription 2 shows up: now each may hold 16; 1 stays skipped until its requests end.
   Claimed(p, t0, *plan, 4, 2);
-  auto next = p.Plan(t0 + 1ms, Busy(28, {{1, 24}, {2, 4}}));
-  ASSERT_TRUE(next) << "1 holds its slots for a whole timeout: fill the rest";
-  EXPECT_EQ(next->count, 4);
+  EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(28, {{1, 24}, {2, 4}})))
+      << "of the 8 slots 1 leaves, half are busy: wait for a bigger claim";
+  auto next = p.Plan(t0 + 1ms, Busy(27, {{1, 24}, {2, 3}}));
+  ASSERT_TRUE(next) << "1 holds its slots for a whole timeout: refill the rest by what turns over";
+  EXPECT_EQ(next->count, 5);
   EXPECT_EQ(next->skip, std::vector<int64_t>{1});
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(32, {{1, 24}, {2, 8}})));
   auto later = p.Plan(t0 + 2ms, Busy(20, {{1, 18}, {2, 2}}));
