@@ -73,16 +73,12 @@ std::vector<int64_t> ClaimPolicy::Saturated(Time now, const Load& load) const {
 }
 
 int ClaimPolicy::Room(const Load& load, int stuck) const {
-  // Refill when the wire has room for half a batch, counting only the part
-  // of the wire that turns over: requests of subscriptions at their share
-  // (`stuck`) may not end for a whole timeout. Never hold more than one
-  // batch of results waiting for the recorder on top of a full wire.
-  int free = o_.concurrency - load.in_flight;
+  int free = o_.concurrency - load.in_flight - load.queued;
   if (free <= 0) return 0;
   int usable = std::max(1, std::min(o_.batch, o_.concurrency - stuck));
-  if (load.in_flight > stuck && free <= usable / 2) return 0;
-  int held = load.in_flight + load.unrecorded;
-  int n = std::min({o_.batch, free, o_.concurrency + o_.batch - held});
+  if (load.in_flight + load.queued > stuck && free <= usable / 2) return 0;
+  int held = load.in_flight + load.queued + load.unrecorded;
+  int n = std::min(o_.batch, o_.concurrency + o_.batch - held);
   if (o_.byte_budget > 0) {
     if (load.body_bytes >= o_.byte_budget) return 0;
     if (body_estimate_ > 0) {
@@ -141,7 +137,7 @@ bool ClaimPolicy::OnClaimed(Time now, const ClaimPlan& plan, const std::vector<i
     return false;
   }
   // Empty.
-  if (load.in_flight + load.unrecorded > 0)
+  if (load.in_flight + load.queued + load.unrecorded > 0)
     claim_after_record_ = true;  // our results free max_in_flight room
   if (plan.reason == ClaimReason::kNotify) {
     // Nothing behind that NOTIFY: coalesce the next ones.
@@ -166,7 +162,7 @@ void ClaimPolicy::OnNextDue(Time now, std::optional<double> due_in, const Load& 
   } else {
     next_due_at_.reset();
   }
-  if (o_.once && load.in_flight == 0 && load.unrecorded == 0 && (!due_now || empty_due_now_ > 250))
+  if (o_.once && load.in_flight + load.queued + load.unrecorded == 0 && (!due_now || empty_due_now_ > 250))
     done_ = true;  // nothing of ours pending and nothing due now (or ~5 s of contention)
 }
 

@@ -3,9 +3,12 @@
 // `now`), so it is unit-tested with a fake clock (tests/claim_policy_test.cc).
 //
 // Keeping the pipe full: claim again as soon as fewer than
-// concurrency - batch/2 requests are on the wire, while results of the last
-// batch are still being recorded (at most concurrency + batch leases held);
-// requests of subscriptions at their fair share are left out of that sum.
+// concurrency - batch/2 requests are on the wire or queued, while results of
+// the last batch are still being recorded (at most concurrency + batch
+// leases held); requests of subscriptions at their fair share are left out
+// of that sum (they may not turn over for a whole timeout). A claim asks for
+// a whole batch even when only part of the wire is free: the rest waits in
+// the dispatcher's queue, so each claim's fixed cost covers a full batch.
 //
 // Fair share: a subscription may hold at most concurrency / N of the
 // requests on the wire, N being the subscriptions that have work (in flight
@@ -53,8 +56,9 @@ struct ClaimPolicyOptions {
 // What the loop holds right now.
 struct Load {
   int in_flight = 0;                        // requests on the wire
+  int queued = 0;                           // claimed, waiting for a free slot
   int unrecorded = 0;                       // results not yet recorded (collected or in the recorder)
-  size_t body_bytes = 0;                    // bodies of the requests on the wire
+  size_t body_bytes = 0;                    // bodies held (queued and on the wire)
   std::map<int64_t, int> per_subscription;  // requests on the wire per subscription
 };
 

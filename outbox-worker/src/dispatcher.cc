@@ -4,6 +4,19 @@
 
 namespace webhooks {
 
+void Dispatcher::Queue(ClaimedMessage m) {
+  body_bytes_ += m.body.size();
+  queue_.push_back(std::move(m));
+}
+
+std::optional<HttpRequest> Dispatcher::Next(std::time_t now, std::vector<std::string>* dropped) {
+  if (queue_.empty()) return std::nullopt;
+  ClaimedMessage m = std::move(queue_.front());
+  queue_.pop_front();
+  body_bytes_ -= m.body.size();
+  return Start(std::move(m), now, dropped);
+}
+
 HttpRequest Dispatcher::Start(ClaimedMessage m, std::time_t now, std::vector<std::string>* dropped) {
   HttpRequest req;
   req.id = next_id_++;
@@ -17,6 +30,11 @@ HttpRequest Dispatcher::Start(ClaimedMessage m, std::time_t now, std::vector<std
   ++per_subscription_[f.subscription_id];
   flights_.emplace(req.id, std::move(f));
   return req;
+}
+
+const Flight* Dispatcher::Find(uint64_t id) const {
+  auto it = flights_.find(id);
+  return it == flights_.end() ? nullptr : &it->second;
 }
 
 void Dispatcher::Forget(std::unordered_map<uint64_t, Flight>::iterator it) {
@@ -52,6 +70,11 @@ std::map<std::string, std::vector<int64_t>> Dispatcher::Abandon(const std::vecto
     by_lease[it->second.lease_token].push_back(it->second.message_id);
     Forget(it);
   }
+  for (auto& m : queue_) {
+    by_lease[m.lease_token].push_back(m.message_id);
+    body_bytes_ -= m.body.size();
+  }
+  queue_.clear();
   return by_lease;
 }
 

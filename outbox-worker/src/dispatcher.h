@@ -1,13 +1,17 @@
-// dispatcher: owns the in-flight table. It turns a claimed message into a
-// signed HTTP request (remembering which lease, message and subscription it
-// belongs to), and a finished request into the result webhooks.record
-// takes. It knows how many requests each subscription has in flight (the
-// claim policy's fair share) and how many body bytes are held (the memory
-// budget). Pure: no network, no database, no clock of its own.
+// dispatcher: owns the claimed messages until their results exist. Claimed
+// messages wait in a local queue (a claim brings a whole batch even when
+// only part of the wire is free, so a claim's fixed cost is spread over a
+// full batch); Next() turns the oldest into a signed HTTP request when a slot
+// is free, remembering which lease, message and subscription it belongs to;
+// Finish() turns a finished request into the result webhooks.record takes.
+// It knows how many requests each subscription has on the wire (the claim
+// policy's fair share) and how many body bytes are held, queued or on the
+// wire (the memory budget). Pure: no network, no database, no clock.
 #pragma once
 
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,23 +45,31 @@ struct Finished {
 
 class Dispatcher {
  public:
-  // Builds the request for m (Standard Webhooks headers signed at `now`) and
-  // remembers it; names of extra headers left out go to *dropped.
+  // Queues a claimed message.
+  void Queue(ClaimedMessage m);
+  // The oldest queued message as a request (Standard Webhooks headers signed
+  // at `now`), now on the wire; nullopt when none is queued. Names of extra
+  // headers left out go to *dropped.
+  std::optional<HttpRequest> Next(std::time_t now, std::vector<std::string>* dropped = nullptr);
+  // Builds the request for m and puts it on the wire at once.
   HttpRequest Start(ClaimedMessage m, std::time_t now, std::vector<std::string>* dropped = nullptr);
   // The result of a request started here; nullopt for an unknown id.
   std::optional<Finished> Finish(HttpResult r, std::time_t now);
-  // Forgets the given requests (aborted on shutdown); returns their message
-  // ids grouped by lease token, for webhooks.release.
+  // Forgets the given requests (aborted on shutdown) and everything queued;
+  // returns their message ids grouped by lease token, for webhooks.release.
   std::map<std::string, std::vector<int64_t>> Abandon(const std::vector<uint64_t>& ids);
 
-  int in_flight() const { return int(flights_.size()); }
-  size_t body_bytes() const { return body_bytes_; }
+  const Flight* Find(uint64_t id) const;                  // a request on the wire
+  int in_flight() const { return int(flights_.size()); }  // on the wire
+  int queued() const { return int(queue_.size()); }
+  size_t body_bytes() const { return body_bytes_; }  // queued and on the wire
   // Requests in flight per subscription (only those with at least one).
   const std::map<int64_t, int>& per_subscription() const { return per_subscription_; }
 
  private:
   void Forget(std::unordered_map<uint64_t, Flight>::iterator it);
 
+  std::deque<ClaimedMessage> queue_;
   std::unordered_map<uint64_t, Flight> flights_;
   std::map<int64_t, int> per_subscription_;
   size_t body_bytes_ = 0;

@@ -86,6 +86,7 @@ struct Worker::Impl {
   Load CurrentLoad() const {
     Load l;
     l.in_flight = dispatcher.in_flight();
+    l.queued = dispatcher.queued();
     l.unrecorded = int(unrecorded());
     l.body_bytes = dispatcher.body_bytes();
     l.per_subscription = dispatcher.per_subscription();
@@ -94,7 +95,7 @@ struct Worker::Impl {
 
   std::string Held() const {
     return "in_flight=" + std::to_string(dispatcher.in_flight()) +
-           " unrecorded=" + std::to_string(unrecorded());
+           " queued=" + std::to_string(dispatcher.queued()) + " unrecorded=" + std::to_string(unrecorded());
   }
 
   // ---- database ------------------------------------------------------------
@@ -144,8 +145,9 @@ struct Worker::Impl {
     for (auto& m : got) {
       subs.push_back(m.subscription_id);
       bytes += m.body.size();
-      Send(std::move(m));
+      dispatcher.Queue(std::move(m));
     }
+    Pump();
     if (policy.OnClaimed(now, *plan, subs, bytes, CurrentLoad()))
       policy.OnNextDue(now, ProbeNextDue(now), CurrentLoad());
     return true;
@@ -168,20 +170,25 @@ struct Worker::Impl {
 
   // ---- requests and results ------------------------------------------------
 
-  void Send(ClaimedMessage m) {
-    std::vector<std::string> dropped;
-    int64_t sub = m.subscription_id;
-    std::string name = m.subscription_name;
-    HttpRequest req = dispatcher.Start(std::move(m), std::time(nullptr), &dropped);
-    if (!dropped.empty()) {
-      std::string names;
-      for (const auto& d : dropped) names += (names.empty() ? "" : ",") + d;
-      spdlog::warn("event=headers_dropped subscription={} subscription_id={} names={}", Q(name), sub,
-                   Q(names));
+  // Puts queued messages on the wire while slots are free (not once draining:
+  // what was never sent is released).
+  void Pump() {
+    while (!draining && dispatcher.in_flight() < cfg.concurrency) {
+      std::vector<std::string> dropped;
+      auto req = dispatcher.Next(std::time(nullptr), &dropped);
+      if (!req) return;
+      const Flight* f = dispatcher.Find(req->id);
+      if (!dropped.empty() && f) {
+        std::string names;
+        for (const auto& d : dropped) names += (names.empty() ? "" : ",") + d;
+        spdlog::warn("event=headers_dropped subscription={} subscription_id={} names={}",
+                     Q(f->subscription_name), f->subscription_id, Q(names));
+      }
+      if (f)
+        spdlog::trace("event=send subscription={} subscription_id={} message_id={} url={}",
+                      Q(f->subscription_name), f->subscription_id, f->message_id, Q(f->host));
+      http.Submit(std::move(*req));
     }
-    spdlog::trace("event=send subscription={} subscription_id={} url={}", Q(name), sub,
-                  Q(RedactUrl(req.url)));
-    http.Submit(std::move(req));
   }
 
   void Collect(Clock::time_point now) {
@@ -203,6 +210,7 @@ struct Worker::Impl {
       if (collected.empty()) oldest_collected = now;
       collected.push_back(f->result);
     }
+    Pump();
   }
 
   void MaybeRecord(Clock::time_point now) {

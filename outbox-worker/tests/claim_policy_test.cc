@@ -46,7 +46,10 @@ TEST(ClaimPolicy, ClaimsAtOnceAfterConnectingAndRefillsBeforeThePipeRunsDry) {
   // Below concurrency - batch/2 = 16: claim the next batch while these are on the wire.
   auto next = p.Plan(t0 + 1ms, Busy(15, {{1, 15}}, 17));
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->count, 17);  // never more than concurrency on the wire
+  EXPECT_EQ(next->count, 32);  // a whole batch: what the wire cannot take yet waits in the queue
+  Load queued = Busy(15, {{1, 15}}, 17);
+  queued.queued = 32;
+  EXPECT_FALSE(p.Plan(t0 + 1ms, queued)) << "enough waiting locally";
   // Results waiting for the recorder count too, up to one batch on top of a full wire.
   auto limited = p.Plan(t0 + 1ms, Busy(10, {{1, 10}}, 50));
   ASSERT_TRUE(limited);
@@ -73,14 +76,14 @@ TEST(ClaimPolicy, AHangingSubscriptionIsSkippedAtItsFairShare) {
   auto plan = p.Plan(t0, Busy(28, {{1, 28}}));
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->skip, std::vector<int64_t>{1});
-  EXPECT_EQ(plan->count, 4);  // the reserve is there for the others
+  EXPECT_EQ(plan->count, 8);  // the reserve is there for the others (4 now, 4 queued)
   // Subscription 2 shows up: now each may hold 16; 1 stays skipped until its requests end.
   Claimed(p, t0, *plan, 4, 2);
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(28, {{1, 24}, {2, 4}})))
       << "of the 8 slots 1 leaves, half are busy: wait for a bigger claim";
   auto next = p.Plan(t0 + 1ms, Busy(27, {{1, 24}, {2, 3}}));
   ASSERT_TRUE(next) << "1 holds its slots for a whole timeout: refill the rest by what turns over";
-  EXPECT_EQ(next->count, 5);
+  EXPECT_EQ(next->count, 8);
   EXPECT_EQ(next->skip, std::vector<int64_t>{1});
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(32, {{1, 24}, {2, 8}})));
   auto later = p.Plan(t0 + 2ms, Busy(20, {{1, 18}, {2, 2}}));

@@ -83,6 +83,27 @@ TEST(Dispatcher, RetryAfterOnlyForRetryableOutcomes) {
   EXPECT_FALSE(f->result.retry_after_s);
 }
 
+TEST(Dispatcher, QueuedMessagesGoOutOldestFirstAndCountAsHeld) {
+  Dispatcher d;
+  d.Queue(Msg(1, 1, "aa"));
+  d.Queue(Msg(2, 2, "bbb"));
+  EXPECT_EQ(d.queued(), 2);
+  EXPECT_EQ(d.in_flight(), 0);
+  EXPECT_EQ(d.body_bytes(), 5u);
+  auto first = d.Next(0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "aa");
+  EXPECT_EQ(d.queued(), 1);
+  EXPECT_EQ(d.in_flight(), 1);
+  EXPECT_EQ(d.body_bytes(), 5u);
+  EXPECT_EQ(d.per_subscription(), (std::map<int64_t, int>{{1, 1}}));
+  auto by_lease = d.Abandon({first->id});  // shutdown: the queued one is released too
+  EXPECT_EQ(by_lease.size(), 2u);
+  EXPECT_EQ(d.queued(), 0);
+  EXPECT_EQ(d.body_bytes(), 0u);
+  EXPECT_FALSE(d.Next(0));
+}
+
 TEST(Dispatcher, AbandonGroupsMessagesByLease) {
   Dispatcher d;
   auto a = d.Start(Msg(1, 1), 0);
