@@ -192,6 +192,7 @@ ClaimPolicy::Time ClaimPolicy::WakeAt(Time now, const Load& load) const {
   Time until = now + o_.poll_interval;
   auto sooner = [&until](Time t) { until = std::min(until, t); };
   sooner(next_poll_at_);
+  if (WaitingChange()) sooner(now);  // declare at once, then claim once more
   if (notify_pending_) sooner(notify_hold_until_);
   if (repoll_at_) sooner(*repoll_at_);
   if (next_due_at_) sooner(*next_due_at_);

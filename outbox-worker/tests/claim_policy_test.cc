@@ -110,6 +110,7 @@ TEST(ClaimPolicy, EmptyClaimDeclaresWaitingClaimsOnceMoreThenRepollsThenPollsSlo
   EXPECT_TRUE(Claimed(p, t0, *plan, 0)) << "empty: ask next_due";
   p.OnNextDue(t0, std::nullopt, Busy(0));
   ASSERT_EQ(p.WaitingChange(), std::optional<bool>(true));
+  EXPECT_EQ(p.WakeAt(t0, Busy(0)), t0) << "declared at once, not after the fallback poll";
   p.OnWaitingDeclared(t0, true);
   EXPECT_FALSE(p.WaitingChange());
   // Once more, right after declaring (closes the race with a publisher).
