@@ -542,7 +542,8 @@ TEST_F(Integration, LeaseLostMidRequestAndDeliveredByAnotherWorkerBothRequestsAr
   HoldRequests(rx);
   Subscribe(rx.url());
   Publish(1);
-  auto a = Start({"--allow-private-networks", "--worker-id", "slow"});
+  // --concurrency 1: its one slot stays busy, so it does not take the message back itself.
+  auto a = Start({"--allow-private-networks", "--worker-id", "slow", "--concurrency", "1"});
   ASSERT_TRUE(rx.WaitFor(1, 15s));
   // The lease runs out while the request waits (internal columns, docs/internals.md).
   db_->Exec(
