@@ -184,7 +184,7 @@ void ClaimPolicy::OnWaitingDeclared(Time now, bool waiting) {
 }
 
 std::optional<bool> ClaimPolicy::WaitingChange() const {
-  if (o_.once || want_waiting_ == declared_waiting_) return std::nullopt;
+  if (o_.once || waiting_disabled_ || want_waiting_ == declared_waiting_) return std::nullopt;
   return want_waiting_;
 }
 

@@ -89,6 +89,8 @@ class ClaimPolicy {
   void OnNextDue(Time now, std::optional<double> due_in_seconds, const Load& load);
   void OnClaimFailed(Time now, std::chrono::milliseconds retry_in);
   void OnWaitingDeclared(Time now, bool waiting);
+  // webhooks.worker_waiting is missing (an older extension): never declare.
+  void DisableWaiting() { waiting_disabled_ = true; }
 
   // ---- decisions
   // A claim to make now, or nullopt.
@@ -128,6 +130,7 @@ class ClaimPolicy {
   size_t repoll_index_ = 0;
   bool want_waiting_ = false;
   bool declared_waiting_ = false;
+  bool waiting_disabled_ = false;
   bool done_ = false;
   int empty_due_now_ = 0;         // --once: empty claims in a row while work was due
   size_t body_estimate_ = 0;      // mean body size of the last non-empty claim

@@ -187,7 +187,7 @@ struct Database::Impl {
       if (state.starts_with("08") || state.starts_with("57P")) Drop();
       std::string msg = std::string(what) + ": " + OneLine(e.what());
       if (!state.empty()) msg += " (SQLSTATE " + state + ")";
-      throw DbError(ClassifyDbError(state, e.what(), false), msg);
+      throw DbError(ClassifyDbError(state, e.what(), false), msg, state);
     } catch (const DbError&) {
       throw;
     } catch (const std::exception& e) {

@@ -73,11 +73,14 @@ DbErrorKind ClassifyDbError(const std::string& sqlstate, const std::string& mess
 
 class DbError : public std::runtime_error {
  public:
-  DbError(DbErrorKind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  DbError(DbErrorKind kind, const std::string& what, std::string sqlstate = "")
+      : std::runtime_error(what), kind_(kind), sqlstate_(std::move(sqlstate)) {}
   DbErrorKind kind() const { return kind_; }
+  const std::string& sqlstate() const { return sqlstate_; }  // "" when none
 
  private:
   DbErrorKind kind_;
+  std::string sqlstate_;
 };
 
 class Database {

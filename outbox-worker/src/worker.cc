@@ -115,6 +115,14 @@ struct Worker::Impl {
     try {
       notified = db.SetWaiting(*change);
     } catch (const DbError& e) {
+      if (e.sqlstate() == "42883") {
+        // An extension older than this worker: it still works, woken by
+        // whatever NOTIFYs publishers send and by the fallback poll.
+        spdlog::warn("event=worker_waiting_unavailable error={} note={}", Q(e.what()),
+                     Q("publishers may not wake this worker; it polls every --poll-interval"));
+        policy.DisableWaiting();
+        return;
+      }
       conn.OnError("worker_waiting", e, now, Held());
       return;
     }

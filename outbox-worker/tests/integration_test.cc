@@ -739,5 +739,20 @@ TEST_F(Integration, LogsNameSubscriptionsAndShowDeliveriesAtInfoOnRequest) {
   EXPECT_EQ(quiet->log().find("outcome=delivered"), std::string::npos) << "not at info without the flag";
 }
 
+TEST_F(Integration, WithoutWorkerWaitingTheWorkerStillDelivers) {
+  // An extension older than the worker (no webhooks.worker_waiting): warn once, poll, deliver.
+  db_->Exec(
+      "ALTER EXTENSION pg_webhooks DROP FUNCTION webhooks.worker_waiting(text, boolean); "
+      "DROP FUNCTION webhooks.worker_waiting(text, boolean)");
+  Receiver rx;
+  Subscribe(rx.url());
+  auto w = Start({"--allow-private-networks", "--poll-interval", "100ms"});
+  Publish(2);
+  EXPECT_TRUE(Eventually([&] { return Delivered() == 2; }, 15s)) << "delivered=" << Delivered();
+  w->Signal(SIGTERM);
+  EXPECT_EQ(w->Wait(15s), 0);
+  EXPECT_EQ(Occurrences(w->log(), "event=worker_waiting_unavailable"), 1u);
+}
+
 }  // namespace
 }  // namespace webhooks::test
