@@ -35,7 +35,7 @@ const std::vector<Option>& Options() {
        "PostgreSQL connection string or URI; default: the libpq PG* variables",
        [](Config& c, const std::string& v) { c.database_url = v; }},
       {"concurrency", "WEBHOOKS_CONCURRENCY", Kind::kInt, "64", 1, 10000,
-       "messages in hand per worker: HTTP requests in flight plus results not yet recorded",
+       "HTTP requests in flight per worker (up to one batch more is held: queued or being recorded)",
        [](Config& c, const std::string& v) { c.concurrency = int(ToInt(v)); }},
       {"batch-size", "WEBHOOKS_BATCH_SIZE", Kind::kInt, "32", 1, 1000, "messages per claim",
        [](Config& c, const std::string& v) { c.batch_size = int(ToInt(v)); }},
