@@ -132,8 +132,22 @@ bool ClaimPolicy::OnClaimed(Time now, const ClaimPlan& plan, const std::vector<i
     notify_gap_ = milliseconds(0);
     contention_ = milliseconds(0);
     empty_due_now_ = 0;
-    want_ = true;  // full: more where these came from; short: the claim split it between subscriptions
-    if (got >= plan.count) want_waiting_ = false;  // busy: publishers need not wake us
+    if (got >= plan.count) {
+      want_ = true;           // full: more where these came from
+      want_waiting_ = false;  // busy: publishers need not wake us
+      return false;
+    }
+    if (std::set<int64_t>(subscriptions.begin(), subscriptions.end()).size() > 1) {
+      want_ = true;  // short, several subscriptions: the claim split the batch between them; look again
+      return false;
+    }
+    // Short, one subscription: it has no more due work (or is at its
+    // max_in_flight), and others with due work would have had their share.
+    // Like an empty claim, without asking next_due: a trickle of events
+    // costs one claim each, not three statements.
+    want_ = false;
+    if (load.in_flight + load.queued + load.unrecorded > 0) claim_after_record_ = true;
+    if (!o_.once) want_waiting_ = true;
     return false;
   }
   // Empty.

@@ -78,7 +78,7 @@ TEST(ClaimPolicy, AHangingSubscriptionIsSkippedAtItsFairShare) {
   EXPECT_EQ(plan->skip, std::vector<int64_t>{1});
   EXPECT_EQ(plan->count, 8);  // the reserve is there for the others (4 now, 4 queued)
   // Subscription 2 shows up: now each may hold 16; 1 stays skipped until its requests end.
-  Claimed(p, t0, *plan, 4, 2);
+  Claimed(p, t0, *plan, plan->count, 2);
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(28, {{1, 24}, {2, 4}})))
       << "of the 8 slots 1 leaves, half are busy: wait for a bigger claim";
   auto next = p.Plan(t0 + 1ms, Busy(27, {{1, 24}, {2, 3}}));
@@ -174,12 +174,24 @@ TEST(ClaimPolicy, NotifyFloodWithNothingDueIsCoalesced) {
   auto plan = p.Plan(t, Busy(0));
   ASSERT_TRUE(plan);
   Claimed(p, t, *plan, 1);
-  auto next = p.Plan(t, Busy(1, {{1, 1}}));  // short claim: look again at once
-  ASSERT_TRUE(next);
-  Claimed(p, t, *next, 0, 1, Busy(1, {{1, 1}}));
+  EXPECT_FALSE(p.Plan(t, Busy(1, {{1, 1}}))) << "short claim of one subscription: nothing more due now";
   t += 1ms;
   p.OnNotify(t);
   EXPECT_TRUE(p.Plan(t, Busy(1, {{1, 1}}))) << "a NOTIFY right after real work is not held back";
+}
+
+TEST(ClaimPolicy, ShortClaimOfSeveralSubscriptionsLooksAgainAtOnce) {
+  ClaimPolicy p(Opts(32, 32));
+  Time t{};
+  p.OnConnected(t);
+  auto plan = p.Plan(t, Busy(0));
+  ASSERT_TRUE(plan);
+  // 16 for one subscription (its share), 3 for another that had no more.
+  std::vector<int64_t> subs(16, 1);
+  subs.insert(subs.end(), 3, 2);
+  EXPECT_FALSE(p.OnClaimed(t, *plan, subs, 19 * 200, Busy(19, {{1, 16}, {2, 3}})));
+  EXPECT_TRUE(p.Plan(t, Busy(19, {{1, 16}, {2, 3}}))) << "subscription 1 may have more";
+  EXPECT_FALSE(p.WaitingChange());
 }
 
 TEST(ClaimPolicy, ByteBudgetStopsClaimsAndSizesThemByTheLastBodies) {
@@ -193,6 +205,7 @@ TEST(ClaimPolicy, ByteBudgetStopsClaimsAndSizesThemByTheLastBodies) {
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->count, 32);  // nothing known about sizes yet
   p.OnClaimed(t, *plan, std::vector<int64_t>(4, 1), 4 * 300'000, l);
+  p.OnNotify(t);  // more work published
   Load held = Busy(4, {{1, 4}});
   held.body_bytes = 1'200'000;
   EXPECT_FALSE(p.Plan(t + 1ms, held)) << "over budget: no claim";
