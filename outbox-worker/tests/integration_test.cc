@@ -629,10 +629,9 @@ TEST_F(Integration, NotifyFloodWithNothingDueDoesNotMakeTheWorkerClaimContinuous
   Receiver rx;
   Subscribe(rx.url());
   auto w = Start(kLocal);
-  ASSERT_TRUE(Eventually(
-      [&] { return w->log().find("event=worker_waiting waiting=true") != std::string::npos; }, 10s))
-      << "the idle worker declares itself waiting";
   auto claims = [&] { return Occurrences(w->log(), "event=claim "); };
+  ASSERT_TRUE(Eventually([&] { return claims() >= 2; }, 10s)) << "the worker found nothing to do";
+  std::this_thread::sleep_for(100ms);  // past its re-polls
   size_t before = claims();
   pqxx::connection flooder(db_->conninfo());
   pqxx::nontransaction tx(flooder);
@@ -742,8 +741,9 @@ TEST_F(Integration, LogsNameSubscriptionsAndShowDeliveriesAtInfoOnRequest) {
 TEST_F(Integration, WithoutWorkerWaitingTheWorkerStillDelivers) {
   // An extension older than the worker (no webhooks.worker_waiting): warn once, poll, deliver.
   db_->Exec(
+      "DO $$ BEGIN IF to_regprocedure('webhooks.worker_waiting(text, boolean)') IS NOT NULL THEN "
       "ALTER EXTENSION pg_webhooks DROP FUNCTION webhooks.worker_waiting(text, boolean); "
-      "DROP FUNCTION webhooks.worker_waiting(text, boolean)");
+      "DROP FUNCTION webhooks.worker_waiting(text, boolean); END IF; END $$");
   Receiver rx;
   Subscribe(rx.url());
   auto w = Start({"--allow-private-networks", "--poll-interval", "100ms"});
