@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <unordered_set>
 
 #include "claim_policy.h"
 #include "db.h"
