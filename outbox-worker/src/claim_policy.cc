@@ -59,16 +59,38 @@ int ClaimPolicy::FairShare(int active) const {
   return std::max(1, o_.concurrency / active);
 }
 
-std::vector<int64_t> ClaimPolicy::Saturated(Time now, const Load& load) const {
+namespace {
+
+std::set<int64_t> Active(const Load& load, const std::map<int64_t, ClaimPolicy::Time>& seen,
+                         ClaimPolicy::Time now, std::chrono::milliseconds window) {
   std::set<int64_t> active;
   for (const auto& [sub, n] : load.per_subscription)
     if (n > 0) active.insert(sub);
-  for (const auto& [sub, at] : seen_)
-    if (now - at < o_.fair_window) active.insert(sub);
+  for (const auto& [sub, n] : load.queued_per_subscription)
+    if (n > 0) active.insert(sub);
+  for (const auto& [sub, at] : seen)
+    if (now - at < window) active.insert(sub);
+  return active;
+}
+
+}  // namespace
+
+int ClaimPolicy::Cap(Time now, const Load& load) const {
+  return FairShare(int(Active(load, seen_, now, o_.fair_window).size()));
+}
+
+std::vector<int64_t> ClaimPolicy::Saturated(Time now, const Load& load) const {
+  auto active = Active(load, seen_, now, o_.fair_window);
+  if (active.size() <= 1) return {};  // alone: its share is the wire less the reserve, nothing to skip for
   int cap = FairShare(int(active.size()));
   std::vector<int64_t> out;
-  for (const auto& [sub, n] : load.per_subscription)
-    if (n >= cap) out.push_back(sub);
+  for (int64_t sub : active) {
+    auto w = load.per_subscription.find(sub);
+    auto q = load.queued_per_subscription.find(sub);
+    int held = (w == load.per_subscription.end() ? 0 : w->second) +
+               (q == load.queued_per_subscription.end() ? 0 : q->second);
+    if (held >= cap) out.push_back(sub);
+  }
   return out;
 }
 
@@ -77,7 +99,9 @@ int ClaimPolicy::Room(const Load& load, int stuck) const {
   if (free <= 0) return 0;
   int usable = std::max(1, std::min(o_.batch, o_.concurrency - stuck));
   if (load.in_flight + load.queued > stuck && free <= usable / 2) return 0;
-  int held = load.in_flight + load.queued + load.unrecorded;
+  // Leases that turn over; those of subscriptions at their share do not
+  // count, or a hanging receiver would starve the others' pipeline too.
+  int held = load.in_flight + load.queued + load.unrecorded - stuck;
   int n = std::min(o_.batch, o_.concurrency + o_.batch - held);
   if (o_.byte_budget > 0) {
     if (load.body_bytes >= o_.byte_budget) return 0;
@@ -89,10 +113,11 @@ int ClaimPolicy::Room(const Load& load, int stuck) const {
   return std::max(0, n);
 }
 
-int ClaimPolicy::Stuck(const Load& load, const std::vector<int64_t>& saturated) {
+int ClaimPolicy::Stuck(Time now, const Load& load) const {
+  int cap = Cap(now, load);
   int n = 0;
-  for (int64_t s : saturated)
-    if (auto it = load.per_subscription.find(s); it != load.per_subscription.end()) n += it->second;
+  for (const auto& [sub, wire] : load.per_subscription)
+    if (wire >= cap) n += wire;
   return n;
 }
 
@@ -100,7 +125,7 @@ std::optional<ClaimPlan> ClaimPolicy::Plan(Time now, const Load& load) const {
   auto why = Trigger(now);
   if (!why) return std::nullopt;
   auto skip = Saturated(now, load);
-  int n = Room(load, Stuck(load, skip));
+  int n = Room(load, Stuck(now, load));
   if (n <= 0) return std::nullopt;
   ClaimPlan p;
   p.count = n;
@@ -210,7 +235,7 @@ ClaimPolicy::Time ClaimPolicy::WakeAt(Time now, const Load& load) const {
   if (notify_pending_) sooner(notify_hold_until_);
   if (repoll_at_) sooner(*repoll_at_);
   if (next_due_at_) sooner(*next_due_at_);
-  if (want_ && Room(load, Stuck(load, Saturated(now, load))) > 0) sooner(now);
+  if (want_ && Room(load, Stuck(now, load)) > 0) sooner(now);
   return std::max(until, retry_at_);
 }
 

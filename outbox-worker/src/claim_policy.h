@@ -15,14 +15,13 @@
 // 6,009-6,575/s; with the queue 10,483-10,987/s (0.1.0: ~1,800-1,900/s).
 // bench/drain/run (100,000, --concurrency 256): 12,801/s cold, 13,367/s analyzed.
 //
-// Fair share (bench/noisy-neighbour/run; healthy next to a hanging receiver
-// vs alone, same run: 0.83-1.15 at --concurrency 32, 0.88 at 64): a
-// subscription may hold at most concurrency / N of the
-// requests on the wire, N being the subscriptions that have work (in flight
-// now, or claimed within the fair window); the claim skips those at their
-// share (webhooks.claim's skip_subscriptions). Alone, a subscription may use
-// all but a reserve of concurrency/8 slots, so a newcomer always finds room
-// even next to a receiver that hangs.
+// Fair share: a subscription may hold at most concurrency / N of the
+// requests on the wire, N being the subscriptions that have work (on the
+// wire, queued, or claimed within the fair window); its queued messages wait
+// while it is at its share, and the claim skips it once it holds its share
+// (webhooks.claim's skip_subscriptions). Alone, a subscription may use all
+// but a reserve of concurrency/8 slots, so a newcomer always finds room even
+// next to a receiver that hangs. Measured: bench/noisy-neighbour/run.
 //
 // Memory: while the bodies on the wire exceed the byte budget, no claim;
 // below it, a claim asks only for as many messages as the budget left fits
@@ -67,6 +66,7 @@ struct Load {
   int unrecorded = 0;                       // results not yet recorded (collected or in the recorder)
   size_t body_bytes = 0;                    // bodies held (queued and on the wire)
   std::map<int64_t, int> per_subscription;  // requests on the wire per subscription
+  std::map<int64_t, int> queued_per_subscription;
 };
 
 enum class ClaimReason { kWanted, kNotify, kRepoll, kPoll, kDue };
@@ -112,12 +112,16 @@ class ClaimPolicy {
 
   // The fair-share cap of a subscription given `active` subscriptions with work.
   int FairShare(int active) const;
+  // The cap now: no subscription gets more requests on the wire (the loop
+  // leaves its queued messages waiting).
+  int Cap(Time now, const Load& load) const;
   // Subscriptions at their fair share now.
   std::vector<int64_t> Saturated(Time now, const Load& load) const;
   // Room for a claim now (0: none); stuck: requests on the wire of
   // subscriptions at their share (they may not turn over for a timeout).
   int Room(const Load& load, int stuck = 0) const;
-  static int Stuck(const Load& load, const std::vector<int64_t>& saturated);
+  // Requests on the wire of subscriptions at their cap (alone or not).
+  int Stuck(Time now, const Load& load) const;
 
  private:
   std::optional<ClaimReason> Trigger(Time now) const;

@@ -6,14 +6,20 @@ namespace webhooks {
 
 void Dispatcher::Queue(ClaimedMessage m) {
   body_bytes_ += m.body.size();
+  ++queued_per_subscription_[m.subscription_id];
   queue_.push_back(std::move(m));
 }
 
-std::optional<HttpRequest> Dispatcher::Next(std::time_t now, std::vector<std::string>* dropped) {
-  if (queue_.empty()) return std::nullopt;
-  ClaimedMessage m = std::move(queue_.front());
-  queue_.pop_front();
+std::optional<HttpRequest> Dispatcher::Next(std::time_t now, std::vector<std::string>* dropped,
+                                            const std::function<bool(int64_t)>& may_send) {
+  auto it = queue_.begin();
+  while (it != queue_.end() && may_send && !may_send(it->subscription_id)) ++it;
+  if (it == queue_.end()) return std::nullopt;
+  ClaimedMessage m = std::move(*it);
+  queue_.erase(it);
   body_bytes_ -= m.body.size();
+  auto q = queued_per_subscription_.find(m.subscription_id);
+  if (q != queued_per_subscription_.end() && --q->second <= 0) queued_per_subscription_.erase(q);
   return Start(std::move(m), now, dropped);
 }
 
@@ -75,6 +81,7 @@ std::map<std::string, std::vector<int64_t>> Dispatcher::Abandon(const std::vecto
     body_bytes_ -= m.body.size();
   }
   queue_.clear();
+  queued_per_subscription_.clear();
   return by_lease;
 }
 

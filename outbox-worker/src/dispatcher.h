@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,7 +51,10 @@ class Dispatcher {
   // The oldest queued message as a request (Standard Webhooks headers signed
   // at `now`), now on the wire; nullopt when none is queued. Names of extra
   // headers left out go to *dropped.
-  std::optional<HttpRequest> Next(std::time_t now, std::vector<std::string>* dropped = nullptr);
+  // Only messages whose subscription may_send(subscription_id) allows are
+  // taken (the others keep their place).
+  std::optional<HttpRequest> Next(std::time_t now, std::vector<std::string>* dropped = nullptr,
+                                  const std::function<bool(int64_t)>& may_send = nullptr);
   // Builds the request for m and puts it on the wire at once.
   HttpRequest Start(ClaimedMessage m, std::time_t now, std::vector<std::string>* dropped = nullptr);
   // The result of a request started here; nullopt for an unknown id.
@@ -65,6 +69,8 @@ class Dispatcher {
   size_t body_bytes() const { return body_bytes_; }  // queued and on the wire
   // Requests in flight per subscription (only those with at least one).
   const std::map<int64_t, int>& per_subscription() const { return per_subscription_; }
+  // Messages queued per subscription (only those with at least one).
+  const std::map<int64_t, int>& queued_per_subscription() const { return queued_per_subscription_; }
 
  private:
   void Forget(std::unordered_map<uint64_t, Flight>::iterator it);
@@ -72,6 +78,7 @@ class Dispatcher {
   std::deque<ClaimedMessage> queue_;
   std::unordered_map<uint64_t, Flight> flights_;
   std::map<int64_t, int> per_subscription_;
+  std::map<int64_t, int> queued_per_subscription_;
   size_t body_bytes_ = 0;
   uint64_t next_id_ = 1;
 };

@@ -89,6 +89,7 @@ struct Worker::Impl {
     l.unrecorded = int(unrecorded());
     l.body_bytes = dispatcher.body_bytes();
     l.per_subscription = dispatcher.per_subscription();
+    l.queued_per_subscription = dispatcher.queued_per_subscription();
     return l;
   }
 
@@ -180,9 +181,15 @@ struct Worker::Impl {
   // Puts queued messages on the wire while slots are free (not once draining:
   // what was never sent is released).
   void Pump() {
-    while (!draining && dispatcher.in_flight() < cfg.concurrency) {
+    if (draining || dispatcher.queued() == 0) return;
+    int cap = policy.Cap(Clock::now(), CurrentLoad());
+    auto below_share = [this, cap](int64_t sub) {
+      auto it = dispatcher.per_subscription().find(sub);
+      return it == dispatcher.per_subscription().end() || it->second < cap;
+    };
+    while (dispatcher.in_flight() < cfg.concurrency) {
       std::vector<std::string> dropped;
-      auto req = dispatcher.Next(std::time(nullptr), &dropped);
+      auto req = dispatcher.Next(std::time(nullptr), &dropped, below_share);
       if (!req) return;
       const Flight* f = dispatcher.Find(req->id);
       if (!dropped.empty() && f) {

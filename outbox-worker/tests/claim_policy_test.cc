@@ -72,13 +72,14 @@ TEST(ClaimPolicy, AHangingSubscriptionIsSkippedAtItsFairShare) {
   ClaimPolicy p(Opts(32, 8));
   Time t0{};
   p.OnConnected(t0);
-  // Subscription 1 (hanging) holds 28 requests: alone, that is its cap.
+  // Subscription 1 (hanging) alone holds 28 requests: alone, its cap is all but the reserve.
+  EXPECT_EQ(p.Cap(t0, Busy(28, {{1, 28}})), 28);
   auto plan = p.Plan(t0, Busy(28, {{1, 28}}));
-  ASSERT_TRUE(plan);
-  EXPECT_EQ(plan->skip, std::vector<int64_t>{1});
-  EXPECT_EQ(plan->count, 8);  // the reserve is there for the others (4 now, 4 queued)
-  // Subscription 2 shows up: now each may hold 16; 1 stays skipped until its requests end.
+  ASSERT_TRUE(plan) << "the reserve is there for the others";
+  EXPECT_TRUE(plan->skip.empty()) << "alone: nothing to skip it for";
+  // Subscription 2 shows up in the claim: now each may hold 16, and 1 is skipped.
   Claimed(p, t0, *plan, plan->count, 2);
+  EXPECT_EQ(p.Cap(t0, Busy(28, {{1, 24}, {2, 4}})), 16);
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(28, {{1, 24}, {2, 4}})))
       << "of the 8 slots 1 leaves, half are busy: wait for a bigger claim";
   auto next = p.Plan(t0 + 1ms, Busy(27, {{1, 24}, {2, 3}}));
@@ -86,16 +87,17 @@ TEST(ClaimPolicy, AHangingSubscriptionIsSkippedAtItsFairShare) {
   EXPECT_EQ(next->count, 8);
   EXPECT_EQ(next->skip, std::vector<int64_t>{1});
   EXPECT_FALSE(p.Plan(t0 + 1ms, Busy(32, {{1, 24}, {2, 8}})));
-  auto later = p.Plan(t0 + 2ms, Busy(20, {{1, 18}, {2, 2}}));
-  ASSERT_TRUE(later);
-  EXPECT_EQ(later->skip, std::vector<int64_t>{1});
+  // Queued messages count towards the share too.
+  Load queued = Busy(20, {{1, 12}, {2, 8}});
+  queued.queued = 4;
+  queued.queued_per_subscription = {{1, 4}};
+  EXPECT_EQ(p.Saturated(t0 + 2ms, queued), std::vector<int64_t>{1});
   // Once 1 is below its share it may claim again.
   auto after = p.Plan(t0 + 3ms, Busy(16, {{1, 10}, {2, 6}}));
   ASSERT_TRUE(after);
   EXPECT_TRUE(after->skip.empty());
   // Subscription 2 not seen for the fair window: 1 is alone again.
-  auto alone = p.Saturated(t0 + 3s, Busy(20, {{1, 20}}));
-  EXPECT_TRUE(alone.empty());
+  EXPECT_TRUE(p.Saturated(t0 + 3s, Busy(20, {{1, 20}})).empty());
 }
 
 TEST(ClaimPolicy, EmptyClaimDeclaresWaitingClaimsOnceMoreThenRepollsThenPollsSlowly) {

@@ -104,6 +104,23 @@ TEST(Dispatcher, QueuedMessagesGoOutOldestFirstAndCountAsHeld) {
   EXPECT_FALSE(d.Next(0));
 }
 
+TEST(Dispatcher, MessagesOfASubscriptionAtItsShareKeepTheirPlace) {
+  Dispatcher d;
+  d.Queue(Msg(1, 1));
+  d.Queue(Msg(2, 2));
+  d.Queue(Msg(3, 1));
+  EXPECT_EQ(d.queued_per_subscription(), (std::map<int64_t, int>{{1, 2}, {2, 1}}));
+  auto only2 = [](int64_t sub) { return sub == 2; };
+  auto r = d.Next(0, nullptr, only2);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(d.Find(r->id)->message_id, 2);
+  EXPECT_FALSE(d.Next(0, nullptr, only2));
+  auto next = d.Next(0);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(d.Find(next->id)->message_id, 1) << "oldest first";
+  EXPECT_EQ(d.queued_per_subscription(), (std::map<int64_t, int>{{1, 1}}));
+}
+
 TEST(Dispatcher, AbandonGroupsMessagesByLease) {
   Dispatcher d;
   auto a = d.Start(Msg(1, 1), 0);
