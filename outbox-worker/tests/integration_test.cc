@@ -697,13 +697,22 @@ TEST_F(Integration, ByteBudgetBoundsTheBodiesHeldInFlight) {
 // ---- errors that cannot heal, logs for people (issue 11, contract §9) ------
 
 TEST_F(Integration, ConfigErrorsAreReportedOnceAndExit78) {
+  // The role logs in as the harness does (pg_virtualenv: TCP with the password in
+  // $PGPASSWORD; a local cluster: trust), so the permission check is what fails.
+  const char* pw = std::getenv("PGPASSWORD");
+  std::string password = pw ? pw : "";
+  std::string quoted;
+  for (char ch : password) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
   db_->Exec(
       "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'webhooks_test_nogrant') THEN "
       "CREATE ROLE webhooks_test_nogrant LOGIN; END IF; END $$");
+  if (!password.empty()) db_->Exec("ALTER ROLE webhooks_test_nogrant PASSWORD '" + quoted + "'");
+  // A missing role reads "does not exist" under trust, "password authentication failed" under passwords.
+  std::string no_role = password.empty() ? "does not exist" : "password authentication failed";
   struct Case {
     std::string conninfo, expect;
   } cases[] = {
-      {db_->conninfo() + " user=webhooks_test_nosuchrole", "does not exist"},
+      {db_->conninfo() + " user=webhooks_test_nosuchrole", no_role},
       {"dbname=webhooks_test_nosuchdb", "does not exist"},
       {db_->conninfo() + " user=webhooks_test_nogrant", "SQLSTATE 42501"},
   };
