@@ -36,7 +36,7 @@ const std::vector<Option>& Options() {
        "it (PGPASSFILE, or PGPASSWORD in the environment file): command lines are visible to local users",
        [](Config& c, const std::string& v) { c.database_url = v; }},
       {"concurrency", "WEBHOOKS_CONCURRENCY", Kind::kInt, "64", 1, 10000,
-       "messages in hand per worker: HTTP requests in flight plus results not yet recorded",
+       "HTTP requests in flight per worker (up to one batch more is held: queued or being recorded)",
        [](Config& c, const std::string& v) { c.concurrency = int(ToInt(v)); }},
       {"batch-size", "WEBHOOKS_BATCH_SIZE", Kind::kInt, "32", 1, 1000, "messages per claim",
        [](Config& c, const std::string& v) { c.batch_size = int(ToInt(v)); }},
@@ -71,6 +71,12 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) { c.reconnect_max_backoff = *ParseDuration(v); }},
       {"log-level", "WEBHOOKS_LOG_LEVEL", Kind::kLogLevel, "info", 0, 0, "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) { c.log_level = v; }},
+      {"log-deliveries", "WEBHOOKS_LOG_DELIVERIES", Kind::kBool, "false", 0, 0,
+       "log every successful delivery at info level (failures always are)",
+       [](Config& c, const std::string& v) { c.log_deliveries = v == "true"; }},
+      {"max-body-bytes-in-flight", "WEBHOOKS_MAX_BODY_BYTES_IN_FLIGHT", Kind::kInt, "67108864", 1024,
+       1LL << 40, "bytes of request bodies held on the wire (64 MiB); no claim while above it",
+       [](Config& c, const std::string& v) { c.max_body_bytes_in_flight = ToInt(v); }},
   };
   return kOptions;
 }

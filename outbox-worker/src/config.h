@@ -29,6 +29,8 @@ struct Config {
   int record_batch = 256;       // … or when this many are waiting
   Millis reconnect_max_backoff{30'000};
   std::string log_level = "info";
+  bool log_deliveries = false;                      // successful deliveries at info level (else debug)
+  long long max_body_bytes_in_flight = 64LL << 20;  // no claim while request bodies on the wire exceed it
 };
 
 // Parses "250ms", "30s", "5m", "1h", "1h30m" (and "1500us" rounded down to ms

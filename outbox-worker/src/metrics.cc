@@ -113,7 +113,7 @@ std::string Metrics::Render() const {
   family("webhooks_worker_db_reconnects_total", "counter", "database reconnections");
   o << "webhooks_worker_db_reconnects_total " << reconnects_ << '\n';
   family("webhooks_worker_db_errors_total", "counter", "database errors by kind");
-  for (const char* k : {"retryable", "permanent", "in_doubt"}) {
+  for (const char* k : {"retryable", "permanent", "in_doubt", "config"}) {
     auto it = db_errors_.find(k);
     o << "webhooks_worker_db_errors_total{kind=\"" << k << "\"} " << (it == db_errors_.end() ? 0 : it->second)
       << '\n';

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "logging.h"
@@ -11,12 +12,24 @@ namespace webhooks {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-Recorder::Recorder(const Config& cfg, Metrics& metrics, std::function<void()> wake)
+std::optional<milliseconds> RecordRetryDelay(DbErrorKind kind, bool connection_lost, int failures) {
+  if (kind == DbErrorKind::kConfig) return std::nullopt;
+  // Lost (in doubt or not): the connection supervisor's back-off paces the
+  // reconnect; send it again as soon as connected.
+  if (connection_lost) return milliseconds(0);
+  int shift = std::clamp(failures - 1, 0, 10);
+  if (kind == DbErrorKind::kPermanent)  // will fail again unless something changes: slowly
+    return std::min(milliseconds(30'000), milliseconds(1000) * (1 << shift));
+  return std::min(milliseconds(5'000), milliseconds(50) * (1 << shift));  // serialization, lock timeout, …
+}
+
+Recorder::Recorder(const Config& cfg, Metrics& metrics, FatalError& fatal, std::function<void()> wake)
     : cfg_(cfg),
       metrics_(metrics),
+      fatal_(fatal),
       wake_(std::move(wake)),
       db_(cfg.database_url, cfg.worker_id, /*listen=*/false),
-      backoff_(milliseconds(100), cfg.reconnect_max_backoff),
+      conn_("recorder", db_, metrics, fatal, cfg.reconnect_max_backoff, /*report_up=*/false),
       thread_([this] { Loop(); }) {}
 
 Recorder::~Recorder() {
@@ -60,39 +73,41 @@ bool Recorder::WaitFinished(milliseconds timeout) {
 }
 
 void Recorder::Loop() {
-  EnsureConnected();       // at once, so that the first results do not wait for a connect
-  int final_attempts = 0;  // records tried since Finish()
+  conn_.Ensure(Clock::now());  // at once, so that the first results do not wait for a connect
+  int final_attempts = 0;      // records tried since Finish()
   std::unique_lock lk(mu_);
   while (true) {
     // Wait for results (and for a back-off to pass), for Finish() or for the destructor.
-    if (stop_ || (finishing_ && (queue_.empty() || final_attempts >= 2))) break;
+    if (stop_ || fatal_.Get() || (finishing_ && (queue_.empty() || final_attempts >= kFinalAttempts))) break;
     if (queue_.empty()) {
       cv_.wait(lk);
       continue;
     }
-    if (!finishing_ && Clock::now() < retry_at_) {
-      cv_.wait_until(lk, retry_at_);
+    auto wait_until = std::max(retry_at_, conn_.connected() ? Clock::time_point{} : conn_.next_connect_at());
+    if (!finishing_ && Clock::now() < wait_until) {
+      cv_.wait_until(lk, wait_until);
       continue;
     }
     // Take everything queued: results that arrived during the last record
-    // are recorded together, in one transaction.
+    // are recorded together, in one statement.
     std::vector<AttemptResult> batch;
     batch.swap(queue_);
     recording_ = batch.size();
-    if (finishing_) ++final_attempts;
+    bool finishing = finishing_;
+    if (finishing) ++final_attempts;
     lk.unlock();
-    Outcome out = RecordOnce(batch);
+    bool recorded = RecordOnce(batch, finishing);
     lk.lock();
     recording_ = 0;
-    if (out == Outcome::kRetry) {  // keep them, ahead of those that arrived meanwhile
+    if (!recorded) {  // keep them, ahead of those that arrived meanwhile
       batch.insert(batch.end(), std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.end()));
       queue_.swap(batch);
-    } else if (out == Outcome::kRecorded) {
+    } else {
       records_done_.fetch_add(1);
     }
     lk.unlock();
-    wake_();  // the loop may claim again (claim_after_record) or finish (--once)
+    wake_();  // the loop may claim again or finish (--once)
     lk.lock();
   }
   finished_ = true;
@@ -100,54 +115,35 @@ void Recorder::Loop() {
   finished_cv_.notify_all();
 }
 
-bool Recorder::EnsureConnected() {
-  if (db_.connected()) return true;
-  try {
-    db_.Connect();
-  } catch (const DbError& e) {
-    auto wait = backoff_.Next();
-    retry_at_ = Clock::now() + wait;
-    metrics_.AddDbError(DbErrorKindName(e.kind()));
-    spdlog::warn("event=db_connect_failed conn=recorder kind={} retry_in_ms={} error={}",
-                 DbErrorKindName(e.kind()), wait.count(), Q(e.what()));
+bool Recorder::RecordOnce(const std::vector<AttemptResult>& batch, bool finishing) {
+  auto now = Clock::now();
+  if (!conn_.Ensure(now, /*ignore_backoff=*/finishing)) {
+    // Connect failed: the supervisor set its back-off (next_connect_at).
     return false;
   }
-  backoff_.Reset();
-  if (ever_connected_) metrics_.AddReconnect();
-  ever_connected_ = true;
-  spdlog::info("event=db_connected conn=recorder {}", db_.Describe());
-  return true;
-}
-
-Recorder::Outcome Recorder::RecordOnce(const std::vector<AttemptResult>& batch) {
-  if (!EnsureConnected()) return Outcome::kRetry;
   int n = 0;
   try {
     n = db_.Record(batch);
   } catch (const DbError& e) {
-    metrics_.AddDbError(DbErrorKindName(e.kind()));
+    ++failures_;
     bool lost = !db_.connected();
-    if (e.kind() == DbErrorKind::kRetryable) {
-      // Keep them; try again (after reconnecting).
-      auto wait = lost ? backoff_.Next() : milliseconds(200);
-      retry_at_ = Clock::now() + wait;
-      spdlog::warn("event={} op=record conn=recorder kind={} retry_in_ms={} unrecorded={} error={}",
-                   lost ? "db_lost" : "db_error", DbErrorKindName(e.kind()), wait.count(), batch.size(),
-                   Q(e.what()));
-      return Outcome::kRetry;
+    conn_.OnError("record", e, Clock::now(), "unrecorded=" + std::to_string(batch.size()));
+    auto delay = RecordRetryDelay(e.kind(), lost, failures_);
+    if (delay) {
+      retry_at_ = Clock::now() + *delay;
+      spdlog::warn("event=record_retry kind={} count={} retry_in_ms={} note={}", DbErrorKindName(e.kind()),
+                   batch.size(), delay->count(),
+                   Q(e.kind() == DbErrorKind::kInDoubt ? "the commit may have happened; record is idempotent "
+                                                         "per lease and message, so it is sent again"
+                                                       : "results are kept until recorded"));
     }
-    // In doubt: maybe recorded. Permanent: never will be. Either way a
-    // retry is not safe or not useful; the leases expire and the messages
-    // are delivered again (at least once).
-    spdlog::error("event={} op=record conn=recorder kind={} error={}", lost ? "db_lost" : "db_error",
-                  DbErrorKindName(e.kind()), Q(e.what()));
-    spdlog::error("event=results_dropped count={} kind={} note={}", batch.size(), DbErrorKindName(e.kind()),
-                  Q("messages not recorded are claimed again after their lease expires"));
-    return Outcome::kDropped;
+    return false;
   }
+  failures_ = 0;
+  retry_at_ = {};
   metrics_.AddRecorded(long(batch.size()));
-  spdlog::debug("event=recorded count={} accepted={}", batch.size(), n);
-  return Outcome::kRecorded;
+  spdlog::debug("event=recorded count={} logged={}", batch.size(), n);
+  return true;
 }
 
 }  // namespace webhooks

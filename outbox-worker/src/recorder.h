@@ -1,15 +1,17 @@
 // recorder: records attempt results (webhooks.record) on a database
 // connection of its own, driven by a thread of its own, so that a record
-// (~15 ms for a few hundred results) overlaps the loop's claims and HTTP
-// instead of stalling them, and a second PostgreSQL backend works meanwhile.
+// overlaps the loop's claims and HTTP instead of stalling them, and a second
+// PostgreSQL backend works meanwhile. One record runs at a time; results
+// handed over while it runs are recorded together by the next one.
 //
-// The loop hands over batches with Submit() and carries on at once; results
-// handed over while a record runs are recorded together by the next one.
-// Semantics are those of the loop's former inline record: on a retryable
-// error the results are kept and retried (after a reconnect, with back-off);
-// in doubt or permanent errors drop them with event=results_dropped (their
-// leases expire and the messages are delivered again). Every finished record
-// calls `wake` (the loop's curl_multi_wakeup), so the loop can claim again.
+// Results are never dropped. A record that fails is kept, ahead of newer
+// results, and tried again (RecordRetryDelay): after a reconnect when the
+// connection went, and also when its commit was in doubt — webhooks.record
+// is idempotent per (lease_token, message_id), so sending it again logs
+// nothing twice. Only an error that cannot heal (DbErrorKind::kConfig)
+// stops it: it is reported to the shared FatalError and the worker exits.
+// Every finished record calls `wake` (the loop's curl_multi_wakeup), so the
+// loop can claim again.
 #pragma once
 
 #include <atomic>
@@ -17,19 +19,27 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "config.h"
 #include "db.h"
+#include "db_supervisor.h"
 #include "metrics.h"
 
 namespace webhooks {
 
+// How long to wait before trying a failed record again (it is kept in every
+// case); nullopt: never (the error cannot heal; the worker stops).
+// failures: failed records in a row, this one included.
+std::optional<std::chrono::milliseconds> RecordRetryDelay(DbErrorKind kind, bool connection_lost,
+                                                          int failures);
+
 class Recorder {
  public:
   // Starts the thread, which connects at once.
-  Recorder(const Config& cfg, Metrics& metrics, std::function<void()> wake);
+  Recorder(const Config& cfg, Metrics& metrics, FatalError& fatal, std::function<void()> wake);
   // Stops the thread (waiting for a record in progress); results still
   // queued are not recorded. Call Finish() first to record them.
   ~Recorder();
@@ -39,34 +49,36 @@ class Recorder {
   // Queues results for recording; never blocks on the database.
   void Submit(std::vector<AttemptResult> results);
 
-  // Results handed over and not yet recorded or dropped (queued + in a
-  // record right now).
+  // Results handed over and not yet recorded (queued + in a record right now).
   size_t pending() const;
+  // A record is running or results are queued.
+  bool busy() const { return pending() > 0; }
 
   // Successful records so far; the loop compares it with the count it last
   // saw to learn that a record completed.
   uint64_t records_done() const { return records_done_.load(); }
 
   // Shutdown: records what is queued without waiting out back-offs, giving
-  // up after a second failed attempt (one reconnect, as the loop always did),
-  // then ends the thread. Returns at once; see WaitFinished().
+  // up after kFinalAttempts failed attempts, then ends the thread. Returns at
+  // once; see WaitFinished().
   void Finish();
+  static constexpr int kFinalAttempts = 3;
   // After Finish(): true once the thread ended (pending() is what was left
   // unrecorded); false if `timeout` passed first.
   bool WaitFinished(std::chrono::milliseconds timeout);
 
  private:
-  enum class Outcome { kRecorded, kDropped, kRetry };
   void Loop();
-  Outcome RecordOnce(const std::vector<AttemptResult>& batch);  // thread only
-  bool EnsureConnected();                                       // thread only
+  bool RecordOnce(const std::vector<AttemptResult>& batch,
+                  bool finishing);  // thread only; false: keep, retry
 
   const Config& cfg_;
   Metrics& metrics_;
+  FatalError& fatal_;
   std::function<void()> wake_;
   Database db_;                                       // thread only (work connection, no LISTEN)
-  Backoff backoff_;                                   // thread only: reconnects
-  bool ever_connected_ = false;                       // thread only
+  DbSupervisor conn_;                                 // thread only
+  int failures_ = 0;                                  // thread only: failed records in a row
   std::chrono::steady_clock::time_point retry_at_{};  // thread only: back-off after a failure
 
   mutable std::mutex mu_;

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <ctime>
-#include <unordered_map>
-#include <unordered_set>
 
+#include "claim_policy.h"
 #include "db.h"
+#include "db_supervisor.h"
+#include "dispatcher.h"
 #include "http.h"
 #include "logging.h"
 #include "recorder.h"
@@ -22,174 +23,141 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-// A request on the wire.
-struct Flight {
-  int64_t message_id = 0;
-  int64_t subscription_id = 0;
-  int attempt = 1;
-  std::string event_id;
-  std::string host;  // scheme://host:port only
-};
+ClaimPolicyOptions PolicyOptions(const Config& c) {
+  ClaimPolicyOptions o;
+  o.concurrency = c.concurrency;
+  o.batch = std::min(c.batch_size, c.concurrency);
+  o.byte_budget = size_t(c.max_body_bytes_in_flight);
+  o.poll_interval = c.poll_interval;
+  o.once = c.once;
+  o.record_interval = c.record_interval;
+  o.record_batch = c.record_batch;
+  return o;
+}
+
+std::string Join(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (int64_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out.empty() ? "none" : out;
+}
 
 }  // namespace
 
+// The loop wires the parts together: ClaimPolicy decides, DbSupervisor keeps
+// the connections, Dispatcher owns what is on the wire, Recorder records.
 struct Worker::Impl {
   Config cfg;
   Metrics& metrics;
   StopSignal stop;
-  Database db;
   HttpClient http;
-
+  FatalError fatal;  // wakes the loop (http) when the recorder hits an error that cannot heal
+  Database db;       // claim + LISTEN
+  DbSupervisor conn;
   // Records results on its own connection and thread; declared after http
-  // (its wake-up) so that it is stopped first.
+  // and fatal (it uses both) so that it is stopped first.
   Recorder recorder;
-
-  std::unordered_map<uint64_t, Flight> flights;
-  uint64_t next_request_id = 1;
-  std::vector<AttemptResult> unrecorded;  // collected, not yet handed to the recorder
-  Clock::time_point oldest_unrecorded{};
-  uint64_t records_seen = 0;  // recorder.records_done() when last looked at
-
-  bool ever_connected = false;
-  Backoff backoff;
-  Clock::time_point next_connect_at{};
-  Clock::time_point next_claim_retry_at{};  // back-off after a failed claim
+  Dispatcher dispatcher;
+  ClaimPolicy policy;
   Backoff claim_backoff;
 
-  bool want_claim = true;           // NOTIFY, poll, due time or a full batch says: look
-  bool claim_after_record = false;  // due work held back (max_in_flight): look after a record
-  Clock::time_point next_poll_at{};
-  std::optional<Clock::time_point> next_due_at;
+  std::vector<AttemptResult> collected;  // not yet handed to the recorder
+  Clock::time_point oldest_collected{};
+  uint64_t records_seen = 0;  // recorder.records_done() when last looked at
+  uint64_t connects_seen = 0;
   Clock::time_point next_lag_probe_at{};
-
   bool draining = false;
   Clock::time_point drain_deadline{};
-  bool once_done = false;  // --once: a claim came back empty
-  std::unordered_set<int64_t> warned_lease;
-  int empty_claims = 0;  // in a row
-  static constexpr milliseconds kContentionRetry{20};
-  static constexpr int kOnceMaxEmptyClaims = 250;  // --once: ~5 s of contention at most
 
   Impl(Config c, Metrics& m, StopSignal s)
       : cfg(std::move(c)),
         metrics(m),
         stop(s),
-        db(cfg.database_url, cfg.worker_id),
         http(HttpOptions{cfg.allow_private_networks, std::max(64L, long(cfg.concurrency) * 2)}),
-        recorder(cfg, m, [this] { http.Wakeup(); }),
-        backoff(milliseconds(100), cfg.reconnect_max_backoff),
+        fatal([this] { http.Wakeup(); }),
+        db(cfg.database_url, cfg.worker_id),
+        conn("loop", db, m, fatal, cfg.reconnect_max_backoff, /*report_up=*/true),
+        recorder(cfg, m, fatal, [this] { http.Wakeup(); }),
+        policy(PolicyOptions(cfg)),
         claim_backoff(milliseconds(100), cfg.reconnect_max_backoff) {}
 
-  int batch() const { return std::min(cfg.batch_size, cfg.concurrency); }
-  int in_flight() const { return int(flights.size()); }
-  // Results not yet recorded: collected here or waiting in the recorder.
-  size_t unrecorded_count() const { return unrecorded.size() + recorder.pending(); }
+  size_t unrecorded() const { return collected.size() + recorder.pending(); }
 
-  // ---- database connection -------------------------------------------------
+  Load CurrentLoad() const {
+    Load l;
+    l.in_flight = dispatcher.in_flight();
+    l.queued = dispatcher.queued();
+    l.unrecorded = int(unrecorded());
+    l.body_bytes = dispatcher.body_bytes();
+    l.per_subscription = dispatcher.per_subscription();
+    l.queued_per_subscription = dispatcher.queued_per_subscription();
+    return l;
+  }
 
-  void TryConnect(Clock::time_point now) {
+  std::string Held() const {
+    return "in_flight=" + std::to_string(dispatcher.in_flight()) +
+           " queued=" + std::to_string(dispatcher.queued()) + " unrecorded=" + std::to_string(unrecorded());
+  }
+
+  // ---- database ------------------------------------------------------------
+
+  void EnsureConnected(Clock::time_point now) {
+    if (!conn.Ensure(now) || conn.connects() == connects_seen) return;
+    if (connects_seen == 0) sd_notify(0, "READY=1\nSTATUS=connected, delivering");
+    connects_seen = conn.connects();
+    policy.OnConnected(now);
+  }
+
+  // Declares waiting/busy when the policy's wish changed (on the LISTEN connection).
+  void SyncWaiting(Clock::time_point now) {
+    auto change = policy.WaitingChange();
+    if (!change) return;
+    bool notified = false;
     try {
-      db.Connect();
+      notified = db.SetWaiting(*change);
     } catch (const DbError& e) {
-      auto wait = backoff.Next();
-      next_connect_at = now + wait;
-      metrics.SetDbUp(false);
-      metrics.AddDbError(DbErrorKindName(e.kind()));
-      spdlog::warn("event=db_connect_failed kind={} retry_in_ms={} error={}", DbErrorKindName(e.kind()),
-                   wait.count(), Q(e.what()));
+      if (e.sqlstate() == "42883") {
+        // An extension older than this worker: it still works, woken by
+        // whatever NOTIFYs publishers send and by the fallback poll.
+        spdlog::warn("event=worker_waiting_unavailable error={} note={}", Q(e.what()),
+                     Q("publishers may not wake this worker; it polls every --poll-interval"));
+        policy.DisableWaiting();
+        return;
+      }
+      conn.OnError("worker_waiting", e, now, Held());
       return;
     }
-    backoff.Reset();
-    metrics.SetDbUp(true);
-    if (ever_connected) metrics.AddReconnect();
-    spdlog::info("event=db_connected {} worker_id={} unrecorded={}", db.Describe(), Q(cfg.worker_id),
-                 unrecorded_count());
-    if (!ever_connected) sd_notify(0, "READY=1\nSTATUS=connected, delivering");
-    ever_connected = true;
-    want_claim = true;  // notifications may have been missed while away
-  }
-
-  // After a DbError: count it and, if the connection went, schedule a reconnect.
-  void OnDbError(const char* op, const DbError& e, Clock::time_point now) {
-    metrics.AddDbError(DbErrorKindName(e.kind()));
-    if (!db.connected()) {
-      metrics.SetDbUp(false);
-      auto wait = backoff.Next();
-      next_connect_at = now + wait;
-      spdlog::warn("event=db_lost op={} kind={} reconnect_in_ms={} in_flight={} unrecorded={} error={}", op,
-                   DbErrorKindName(e.kind()), wait.count(), in_flight(), unrecorded_count(), Q(e.what()));
-    } else {
-      spdlog::error("event=db_error op={} kind={} error={}", op, DbErrorKindName(e.kind()), Q(e.what()));
-    }
-  }
-
-  // ---- claim ---------------------------------------------------------------
-
-  bool ClaimWanted(Clock::time_point now) const {
-    if (want_claim) return true;
-    if (now >= next_poll_at) return true;
-    if (next_due_at && now >= *next_due_at) return true;
-    return false;
-  }
-
-  // Messages of ours still holding a lease: on the wire, or answered and
-  // not yet recorded. They count against --concurrency as they count against
-  // max_in_flight in the database: claiming while results wait for the
-  // recorder would mostly bring back short or empty claims, and if recording
-  // falls behind (a slow database, the recorder reconnecting) claims pause
-  // instead of piling up results whose leases run out.
-  int busy() const { return in_flight() + int(unrecorded_count()); }
-
-  bool HasRoom() const {
-    int b = batch();
-    return busy() == 0 || busy() < cfg.concurrency - b / 2;
+    policy.OnWaitingDeclared(now, *change);
+    if (notified) policy.OnNotify(now);
+    spdlog::debug("event=worker_waiting waiting={}", *change);
   }
 
   // Returns false on a fatal error (--once only).
   bool MaybeClaim(Clock::time_point now) {
-    if (draining || once_done || !db.connected() || now < next_claim_retry_at) return true;
-    if (!ClaimWanted(now) || !HasRoom()) return true;
-    int n = std::min(batch(), cfg.concurrency - busy());
+    Load load = CurrentLoad();
+    auto plan = policy.Plan(now, load);
+    if (!plan) return true;
     std::vector<ClaimedMessage> got;
     try {
-      got = db.Claim(n, cfg.lease);
+      got = db.Claim(plan->count, cfg.lease, plan->skip);
     } catch (const DbError& e) {
-      OnDbError("claim", e, now);
-      auto wait = claim_backoff.Next();
-      next_claim_retry_at = now + wait;
-      if (cfg.once && e.kind() == DbErrorKind::kPermanent) return false;
-      return true;
+      conn.OnError("claim", e, now, Held());
+      policy.OnClaimFailed(now, claim_backoff.Next());
+      return !(cfg.once && e.kind() == DbErrorKind::kPermanent);
     }
     claim_backoff.Reset();
-    next_poll_at = now + cfg.poll_interval;
     metrics.AddClaimed(long(got.size()));
-    if (!got.empty())
-      spdlog::debug("event=claimed count={} asked={} in_flight={}", got.size(), n, in_flight());
-    for (auto& m : got) Send(std::move(m));
-    if (!got.empty()) {
-      // A full batch: probably more where these came from. A short one: the
-      // claim splits a batch between subscriptions, so just claim again.
-      want_claim = true;
-      empty_claims = 0;
-      return true;
+    spdlog::debug("event=claim reason={} asked={} got={} skip={} {}", ClaimReasonName(plan->reason),
+                  plan->count, got.size(), Join(plan->skip), Held());
+    std::vector<int64_t> subs;
+    size_t bytes = 0;
+    for (auto& m : got) {
+      subs.push_back(m.subscription_id);
+      bytes += m.body.size();
+      dispatcher.Queue(std::move(m));
     }
-    want_claim = false;
-    claim_after_record = true;  // our own results free max_in_flight room
-    auto due_in = ProbeNextDue(now);
-    bool due_now = due_in && *due_in <= 0;
-    ++empty_claims;
-    if (due_now) {
-      // Claimable work that this claim did not get: another worker held the
-      // subscription's row for a moment. Look again shortly.
-      next_due_at = now + kContentionRetry;
-    } else if (due_in) {
-      next_due_at = now + milliseconds(static_cast<long long>(*due_in * 1000.0) + 1);
-    } else {
-      next_due_at.reset();
-    }
-    if (cfg.once && in_flight() == 0 && unrecorded_count() == 0 &&
-        (!due_now || empty_claims > kOnceMaxEmptyClaims))
-      once_done = true;  // nothing of ours pending and nothing due now
+    Pump();
+    if (policy.OnClaimed(now, *plan, subs, bytes, CurrentLoad()))
+      policy.OnNextDue(now, ProbeNextDue(now), CurrentLoad());
     return true;
   }
 
@@ -201,97 +169,78 @@ struct Worker::Impl {
     try {
       due_in = db.NextDueIn();
     } catch (const DbError& e) {
-      OnDbError("next_due", e, now);
+      conn.OnError("next_due", e, now, Held());
       return std::nullopt;
     }
     metrics.SetQueueLag(due_in && *due_in < 0 ? -*due_in : 0.0);
     return due_in;
   }
 
-  void Send(ClaimedMessage m) {
-    if (m.timeout_ms >= cfg.lease.count() && warned_lease.insert(m.subscription_id).second)
-      spdlog::warn("event=lease_shorter_than_timeout subscription_id={} timeout_ms={} lease_ms={} note={}",
-                   m.subscription_id, m.timeout_ms, cfg.lease.count(),
-                   Q("another worker may claim the message while this request is still running; raise --lease"));
-    std::vector<std::string> dropped;
-    int64_t ts = int64_t(std::time(nullptr));
-    HttpRequest req;
-    req.id = next_request_id++;
-    req.headers = BuildHeaders(m.event_id, m.secrets, m.body, ts, m.headers, &dropped);
-    if (!dropped.empty()) {
-      std::string names;
-      for (const auto& d : dropped) names += (names.empty() ? "" : ",") + d;
-      spdlog::warn("event=headers_dropped subscription_id={} names={}", m.subscription_id, Q(names));
-    }
-    req.url = std::move(m.url);
-    req.body = std::move(m.body);
-    req.timeout_ms = m.timeout_ms;
-    Flight f{m.message_id, m.subscription_id, m.attempt, m.event_id, RedactUrl(req.url)};
-    spdlog::trace("event=send message_id={} event_id={} subscription_id={} attempt={} url={}", f.message_id,
-                  f.event_id, f.subscription_id, f.attempt, Q(f.host));
-    flights.emplace(req.id, std::move(f));
-    http.Submit(std::move(req));
-  }
+  // ---- requests and results ------------------------------------------------
 
-  // ---- results -------------------------------------------------------------
+  // Puts queued messages on the wire while slots are free (not once draining:
+  // what was never sent is released).
+  void Pump() {
+    if (draining || dispatcher.queued() == 0) return;
+    int cap = policy.Cap(Clock::now(), CurrentLoad());
+    auto below_share = [this, cap](int64_t sub) {
+      auto it = dispatcher.per_subscription().find(sub);
+      return it == dispatcher.per_subscription().end() || it->second < cap;
+    };
+    while (dispatcher.in_flight() < cfg.concurrency) {
+      std::vector<std::string> dropped;
+      auto req = dispatcher.Next(std::time(nullptr), &dropped, below_share);
+      if (!req) return;
+      const Flight* f = dispatcher.Find(req->id);
+      if (!dropped.empty() && f) {
+        std::string names;
+        for (const auto& d : dropped) names += (names.empty() ? "" : ",") + d;
+        spdlog::warn("event=headers_dropped subscription={} subscription_id={} names={}",
+                     Q(f->subscription_name), f->subscription_id, Q(names));
+      }
+      if (f)
+        spdlog::trace("event=send subscription={} subscription_id={} message_id={} url={}",
+                      Q(f->subscription_name), f->subscription_id, f->message_id, Q(f->host));
+      http.Submit(std::move(*req));
+    }
+  }
 
   void Collect(Clock::time_point now) {
     for (auto& r : http.TakeResults()) {
-      auto it = flights.find(r.id);
-      if (it == flights.end()) continue;
-      Flight f = std::move(it->second);
-      flights.erase(it);
-      AttemptLabel label = LabelAttempt(r.status, r.timed_out, r.refused);
-      metrics.ObserveAttempt(std::string(AttemptLabelName(label)), double(r.duration_ms) / 1000.0);
-      AttemptResult a;
-      a.message_id = f.message_id;
-      a.attempt = f.attempt;
-      a.status_code = r.status;
-      a.duration_ms = r.duration_ms;
-      if (!r.error.empty()) a.error = r.error;
-      if (r.status && !r.response.empty()) a.response = r.response;
-      if (r.retry_after && IsRetryable(label))
-        a.retry_after_s = ParseRetryAfter(*r.retry_after, std::time(nullptr));
-      if (label == AttemptLabel::kDelivered) {
-        spdlog::debug(
-            "event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
-            "duration_ms={} url={}",
-            AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt, *r.status,
-            r.duration_ms, Q(f.host));
-      } else {
-        spdlog::info(
-            "event=attempt outcome={} message_id={} event_id={} subscription_id={} attempt={} status={} "
-            "duration_ms={} url={} error={}",
-            AttemptLabelName(label), f.message_id, f.event_id, f.subscription_id, f.attempt,
-            r.status ? std::to_string(*r.status) : "none", r.duration_ms, Q(f.host), Q(r.error));
-      }
-      if (unrecorded.empty()) oldest_unrecorded = now;
-      unrecorded.push_back(std::move(a));
+      auto status = r.status;
+      auto f = dispatcher.Finish(std::move(r), std::time(nullptr));
+      if (!f) continue;
+      const Flight& fl = f->flight;
+      const AttemptResult& a = f->result;
+      metrics.ObserveAttempt(std::string(AttemptLabelName(f->label)), double(a.duration_ms) / 1000.0);
+      bool delivered = f->label == AttemptLabel::kDelivered;
+      auto level = delivered && !cfg.log_deliveries ? spdlog::level::debug : spdlog::level::info;
+      spdlog::log(level,
+                  "event=attempt outcome={} subscription={} subscription_id={} message_id={} event_id={} "
+                  "attempt={} status={} duration_ms={} url={}{}",
+                  AttemptLabelName(f->label), Q(fl.subscription_name), fl.subscription_id, fl.message_id,
+                  fl.event_id, fl.attempt, status ? std::to_string(*status) : "none", a.duration_ms,
+                  Q(fl.host), delivered ? "" : " error=" + Q(a.error.value_or("")));
+      if (collected.empty()) oldest_collected = now;
+      collected.push_back(f->result);
     }
+    Pump();
   }
 
-  bool RecordDue(Clock::time_point now) const {
-    if (unrecorded.empty()) return false;
-    return int(unrecorded.size()) >= cfg.record_batch || now - oldest_unrecorded >= cfg.record_interval ||
-           draining || once_done;
+  void MaybeRecord(Clock::time_point now) {
+    bool now_please = draining || policy.done() ||
+                      RecordNow(now, int(collected.size()), oldest_collected, dispatcher.in_flight(),
+                                recorder.busy(), PolicyOptions(cfg));
+    if (collected.empty() || !now_please) return;
+    recorder.Submit(std::move(collected));
+    collected.clear();
   }
 
-  // Hands the collected results to the recorder and carries on at once.
-  void Record() {
-    recorder.Submit(std::move(unrecorded));
-    unrecorded.clear();
-  }
-
-  // A record finished on the recorder's thread (it woke us): if an empty
-  // claim was waiting for our own results to free max_in_flight room, look again.
   void CheckRecorded() {
     uint64_t done = recorder.records_done();
     if (done == records_seen) return;
     records_seen = done;
-    if (claim_after_record) {
-      claim_after_record = false;
-      want_claim = true;
-    }
+    policy.OnRecorded();
   }
 
   // ---- shutdown ------------------------------------------------------------
@@ -300,46 +249,61 @@ struct Worker::Impl {
     draining = true;
     drain_deadline = now + cfg.grace_period;
     sd_notify(0, "STOPPING=1\nSTATUS=draining");
-    spdlog::info("event=stopping in_flight={} grace_ms={} note={}", in_flight(), cfg.grace_period.count(),
-                 Q("no more claims; a second signal exits at once"));
+    spdlog::info("event=stopping in_flight={} grace_ms={} note={}", dispatcher.in_flight(),
+                 cfg.grace_period.count(), Q("no more claims; a second signal exits at once"));
   }
 
   int FinishDrain() {
-    std::vector<int64_t> release;
-    for (uint64_t id : http.AbortAll()) {
-      auto it = flights.find(id);
-      if (it != flights.end()) release.push_back(it->second.message_id);
-    }
-    flights.clear();
+    auto release = dispatcher.Abandon(http.AbortAll());
+    size_t abandoned = 0;
+    for (const auto& [lease, ids] : release) abandoned += ids.size();
     Collect(Clock::now());
-    // Record everything collected: the recorder tries what it holds once
-    // more, after a reconnect if need be, then stops. A second signal still
-    // exits at once meanwhile.
-    Record();
+    // Record everything collected: the recorder tries what it holds a few
+    // more times, after a reconnect if need be, then stops. A second signal
+    // still exits at once meanwhile.
+    if (!collected.empty()) recorder.Submit(std::move(collected));
+    collected.clear();
     recorder.Finish();
     while (!recorder.WaitFinished(milliseconds(50))) {
       if (signals_seen() >= 2) {
-        spdlog::warn("event=exit_now reason={} unrecorded={} note={}", Q("second signal"), unrecorded_count(),
+        spdlog::warn("event=exit_now reason={} unrecorded={} note={}", Q("second signal"), unrecorded(),
                      Q("leases expire and the messages are delivered again"));
         return 1;
       }
     }
     size_t left = recorder.pending();
     auto now = Clock::now();
-    if (!db.connected() && !release.empty()) TryConnect(now);
+    bool was_waiting = policy.waiting_declared();
+    if (!release.empty() || was_waiting) EnsureConnected(now);
     int released = 0;
-    if (!release.empty() && db.connected()) {
-      try {
-        released = db.Release(release);
-        metrics.AddReleased(long(release.size()));
-      } catch (const DbError& e) {
-        OnDbError("release", e, Clock::now());
+    if (conn.connected()) {
+      for (const auto& [lease, ids] : release) {
+        try {
+          released += db.Release(lease, ids);
+          metrics.AddReleased(long(ids.size()));
+        } catch (const DbError& e) {
+          conn.OnError("release", e, Clock::now());
+        }
+      }
+      if (was_waiting && conn.connected()) {
+        try {
+          db.SetWaiting(false);  // publishers need not wake a worker that is gone
+        } catch (const DbError& e) {
+          conn.OnError("worker_waiting", e, Clock::now());
+        }
       }
     }
-    spdlog::info(
-        "event=stopped recorded_pending={} abandoned={} released={} note={}", left, release.size(), released,
-        Q(left == 0 ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
+    spdlog::info("event=stopped recorded_pending={} abandoned={} released={} note={}", left, abandoned,
+                 released,
+                 Q(left == 0 ? "clean" : "unrecorded attempts are redelivered after their lease expires"));
     return 0;
+  }
+
+  int ExitConfig(const std::string& what) {
+    sd_notifyf(0, "STATUS=configuration error: %s", what.c_str());
+    spdlog::critical("event=exit reason={} exit_code={} {} error={}", Q("configuration error"), kExitConfig,
+                     Held(), Q(what));
+    return kExitConfig;
   }
 
   // ---- the loop ------------------------------------------------------------
@@ -349,13 +313,9 @@ struct Worker::Impl {
   milliseconds WaitTime(Clock::time_point now) const {
     Clock::time_point until = now + cfg.poll_interval;
     auto sooner = [&until](Clock::time_point t) { until = std::min(until, t); };
-    if (!unrecorded.empty()) sooner(oldest_unrecorded + cfg.record_interval);
-    if (!db.connected()) sooner(next_connect_at);
-    if (!draining && db.connected()) {
-      sooner(std::max(next_poll_at, next_claim_retry_at));
-      if (next_due_at) sooner(*next_due_at);
-      if (want_claim && HasRoom()) sooner(std::max(now, next_claim_retry_at));
-    }
+    if (!collected.empty()) sooner(oldest_collected + cfg.record_interval);
+    if (!conn.connected()) sooner(conn.next_connect_at());
+    if (!draining && conn.connected()) sooner(policy.WakeAt(now, CurrentLoad()));
     if (draining) sooner(drain_deadline);
     if (now >= until) return milliseconds(0);
     return duration_cast<milliseconds>(until - now) + milliseconds(1);
@@ -364,43 +324,48 @@ struct Worker::Impl {
   int Run() {
     spdlog::info(
         "event=starting version={} worker_id={} concurrency={} batch_size={} lease_ms={} "
-        "allow_private_networks={} once={}",
+        "max_body_bytes_in_flight={} allow_private_networks={} once={}",
         WEBHOOKS_WORKER_VERSION, Q(cfg.worker_id), cfg.concurrency, cfg.batch_size, cfg.lease.count(),
-        cfg.allow_private_networks, cfg.once);
+        cfg.max_body_bytes_in_flight, cfg.allow_private_networks, cfg.once);
     std::vector<WaitFd> fds(2);
     while (true) {
       auto now = Clock::now();
       int signals = signals_seen();
       if (signals >= 2) {
-        spdlog::warn("event=exit_now reason={} in_flight={} unrecorded={} note={}", Q("second signal"),
-                     in_flight(), unrecorded_count(),
+        spdlog::warn("event=exit_now reason={} {} note={}", Q("second signal"), Held(),
                      Q("leases expire and the messages are delivered again"));
         return 1;
       }
       if (signals == 1 && !draining) BeginDrain(now);
+      if (auto f = fatal.Get()) return ExitConfig(*f);
 
-      if (!db.connected() && now >= next_connect_at) {
-        TryConnect(now);
-        if (!db.connected() && cfg.once && !ever_connected) {
+      if (!conn.connected()) {
+        EnsureConnected(now);
+        if (auto f = fatal.Get()) return ExitConfig(*f);
+        if (!conn.connected() && cfg.once && !conn.ever_connected()) {
           spdlog::error("event=exit reason={}", Q("--once: cannot connect to the database"));
           return 1;
         }
         now = Clock::now();
       }
-      if (!MaybeClaim(now)) {
-        spdlog::error("event=exit reason={}", Q("--once: claim failed"));
-        return 1;
+      if (conn.connected() && !draining) {
+        SyncWaiting(now);
+        if (conn.connected() && !MaybeClaim(now)) {
+          spdlog::error("event=exit reason={}", Q("--once: claim failed"));
+          return 1;
+        }
+        if (auto f = fatal.Get()) return ExitConfig(*f);
       }
-      if (RecordDue(now)) Record();
-      if (db.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now);
+      MaybeRecord(now);
+      if (conn.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now);
 
-      if (draining && (in_flight() == 0 || now >= drain_deadline)) return FinishDrain();
-      if (cfg.once && once_done && in_flight() == 0 && unrecorded_count() == 0) {
+      if (draining && (dispatcher.in_flight() == 0 || now >= drain_deadline)) return FinishDrain();
+      if (cfg.once && policy.done() && dispatcher.in_flight() == 0 && unrecorded() == 0) {
         spdlog::info("event=done reason={}", Q("--once: nothing more is due"));
         return 0;
       }
 
-      fds[0].fd = db.connected() ? db.listen_fd() : -1;
+      fds[0].fd = conn.connected() ? db.listen_fd() : -1;
       fds[1].fd = stop.fd;
       http.Run(WaitTime(Clock::now()), fds);
       now = Clock::now();
@@ -409,17 +374,17 @@ struct Worker::Impl {
         while (read(stop.fd, buf, sizeof buf) > 0) {
         }
       }
-      if (fds[0].readable && db.connected()) {
+      if (fds[0].readable && conn.connected()) {
         try {
-          if (db.ConsumeNotifications()) want_claim = true;
+          if (db.ConsumeNotifications()) policy.OnNotify(now);
         } catch (const DbError& e) {
-          OnDbError("listen", e, now);
+          conn.OnError("listen", e, now, Held());
         }
       }
       Collect(now);
       CheckRecorded();
-      metrics.SetInFlight(in_flight());
-      metrics.SetPendingResults(long(unrecorded_count()));
+      metrics.SetInFlight(dispatcher.in_flight());
+      metrics.SetPendingResults(long(unrecorded()));
       metrics.Heartbeat();
     }
   }

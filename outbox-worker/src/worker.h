@@ -1,9 +1,13 @@
-// worker: the loop. Wait (NOTIFY, fallback poll, next due retry) → claim →
-// send concurrently → hand results to the recorder (recorder.h: its own
-// thread and connection), keeping up to --concurrency messages in flight
-// (on the wire or waiting to be recorded) without ever waiting for a
-// batch's slowest request or for a record. Signals reach it only through
-// StopSignal (a counter and a self-pipe written by the handler).
+// worker: the loop, wiring named parts: ClaimPolicy (claim_policy.h: when to
+// claim, how many, whom to skip, when to declare itself waiting, when to
+// record), Dispatcher (dispatcher.h: the in-flight table and local queue),
+// DbSupervisor (db_supervisor.h: the connections and errors that cannot
+// heal), Recorder (recorder.h: its own thread and connection). It waits
+// (NOTIFY, fallback poll, next due retry, finished requests, a finished
+// record) → claims → sends → hands results to the recorder, keeping up to
+// --concurrency requests on the wire without ever waiting for a batch's
+// slowest request or for a record. Signals reach it only through StopSignal
+// (a counter and a self-pipe written by the handler).
 #pragma once
 
 #include <atomic>
@@ -26,8 +30,9 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // Runs until stopped (or, with --once, until nothing is due). Exit code:
-  // 0 after a graceful stop or a finished --once run; 1 on a fatal error
-  // or a second signal.
+  // 0 after a graceful stop or a finished --once run; kExitConfig (78) on
+  // a configuration error that cannot heal; 1 on another fatal error or a
+  // second signal.
   int Run();
 
  private:

@@ -58,22 +58,5 @@ TEST(Logging, QuotesAndRedacts) {
   EXPECT_EQ(RedactUrl("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
 }
 
-TEST(RecordJson, ShapeAndCleaning) {
-  AttemptResult ok{1, 2, 200, 12, std::nullopt, std::string("ok\0k", 4), std::nullopt};
-  AttemptResult bad{3, 1, std::nullopt, 5, std::string("timeout after 10 ms"), std::nullopt, 30};
-  AttemptResult utf{4, 1, 500, 1, std::nullopt, std::string("\xe2\x82", 2), std::nullopt};
-  auto j = nlohmann::json::parse(ResultsJson({ok, bad, utf}));
-  ASSERT_EQ(j.size(), 3u);
-  EXPECT_EQ(j[0]["message_id"], 1);
-  EXPECT_EQ(j[0]["attempt"], 2);
-  EXPECT_EQ(j[0]["status_code"], 200);
-  EXPECT_EQ(j[0]["response"], "ok k");
-  EXPECT_TRUE(j[0]["error"].is_null());
-  EXPECT_TRUE(j[1]["status_code"].is_null());
-  EXPECT_EQ(j[1]["error"], "timeout after 10 ms");
-  EXPECT_EQ(j[1]["retry_after_s"], 30);
-  EXPECT_TRUE(j[2]["response"].is_string());  // truncated UTF-8 replaced, not an exception
-}
-
 }  // namespace
 }  // namespace webhooks

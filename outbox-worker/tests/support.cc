@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
@@ -221,8 +222,11 @@ WorkerProcess::WorkerProcess(const std::string& conninfo, std::vector<std::strin
   if (fd < 0) throw std::runtime_error("mkstemp failed");
   close(fd);
   log_path_ = tmpl;
-  std::vector<std::string> argv_s = {WEBHOOKS_WORKER_BINARY, "--database-url", conninfo, "--log-level",
-                                     "debug"};
+  std::vector<std::string> argv_s = {WEBHOOKS_WORKER_BINARY, "--database-url", conninfo};
+  if (std::find(args.begin(), args.end(), "--log-level") == args.end()) {
+    argv_s.push_back("--log-level");
+    argv_s.push_back("debug");
+  }
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());

@@ -84,7 +84,8 @@ void HoldRequests(Receiver& rx);
 bool VerifySignature(const std::string& secret, const Received& r);
 
 // webhooks-worker as a child process; stderr goes to a log file that is
-// printed when a test fails.
+// printed when a test fails. It logs at debug level unless args say
+// --log-level; it inherits the test's environment.
 class WorkerProcess {
  public:
   WorkerProcess(const std::string& conninfo, std::vector<std::string> args);
