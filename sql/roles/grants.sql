@@ -11,6 +11,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks.event_types, webhooks.subscript
 GRANT SELECT, INSERT ON webhooks.events TO webhooks_admin;
 GRANT SELECT ON webhooks.routes, webhooks.messages, webhooks.deliveries TO webhooks_admin;
 GRANT SELECT ON webhooks.subscription_status TO webhooks_admin;
+/* limits are the admin's alone (contract §9); the publishing path reads them as the owner */
+GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks.settings TO webhooks_admin;
 
 /* validation helpers are harmless and useful to anyone who can see the schema */
 GRANT EXECUTE ON FUNCTION webhooks.is_valid_event_type_name(text), webhooks.pattern_error(text),

@@ -8,3 +8,27 @@
 --    change, functions whose arguments or result type change or that are
 --    gone (drop them here).
 -- Keep one section per area, each headed by a comment.
+
+-- publish: admin-only settings (payload limit), the waiting-worker registry
+-- of the wake-up protocol, and watch_table's new skip_unchanged_updates
+-- argument (the old two-argument function is replaced).
+CREATE TABLE webhooks.settings (
+    name  text PRIMARY KEY
+          CONSTRAINT settings_name_known CHECK (name IN ('webhooks.max_payload_bytes')),
+    value bigint NOT NULL,
+    -- hard ceiling 16 MiB: a worker holds a batch of bodies in memory
+    CONSTRAINT settings_max_payload_bytes_range
+        CHECK (name <> 'webhooks.max_payload_bytes' OR value BETWEEN 1024 AND 16777216)
+);
+COMMENT ON TABLE webhooks.settings IS
+    'limits set by an admin: webhooks.max_payload_bytes (default 1048576, between 1024 and 16777216); a session SET does not change them';
+SELECT pg_catalog.pg_extension_config_dump('webhooks.settings', '');
+CREATE UNLOGGED TABLE webhooks.waiting_workers (
+    worker_id     text PRIMARY KEY,
+    backend_pid   int NOT NULL,           -- the LISTEN connection that declared it
+    backend_start timestamptz NOT NULL,   -- with the pid: a dead connection's row is recognised
+    since         timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE webhooks.waiting_workers IS
+    'internal: workers waiting for a NOTIFY; publishers notify only while one is here';
+DROP FUNCTION webhooks.watch_table(regclass, text);
