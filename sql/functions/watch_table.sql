@@ -32,7 +32,7 @@ BEGIN
     IF skip_unchanged_updates IS NULL THEN
         RAISE EXCEPTION 'watch_table: skip_unchanged_updates may not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    rel := webhooks.watchable_table(tbl);
+    SELECT * INTO rel FROM webhooks.watchable_table(tbl);
     prefix := coalesce(event_prefix, rel.relname);
     IF NOT webhooks.is_valid_event_type_name(prefix || '.created') THEN
         RAISE EXCEPTION 'event prefix "%" is not a valid event type name', prefix

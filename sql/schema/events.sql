@@ -1,8 +1,13 @@
 -- What happened: append-only, one row per published event, payload stored
 -- once however many subscribers.
+-- event_type has no foreign key (issue 10): the check would lock the type's
+-- row FOR KEY SHARE in every publishing transaction, one hot row shared by
+-- all publishers (MultiXacts). The accept trigger refuses unknown types by
+-- name, and deleting a type that events use is refused
+-- (sql/triggers/event_types_validate.sql).
 CREATE TABLE webhooks.events (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    event_type            text NOT NULL REFERENCES webhooks.event_types (name),
+    event_type            text NOT NULL,
     payload               jsonb NOT NULL,
     idempotency_key       text,
     created_at            timestamptz NOT NULL DEFAULT now(),

@@ -32,3 +32,9 @@ CREATE UNLOGGED TABLE webhooks.waiting_workers (
 COMMENT ON TABLE webhooks.waiting_workers IS
     'internal: workers waiting for a NOTIFY; publishers notify only while one is here';
 DROP FUNCTION webhooks.watch_table(regclass, text);
+-- publish: no foreign keys on the publishing path (issue 10; see
+-- sql/schema/events.sql and sql/schema/messages.sql): the checks they made are
+-- kept by triggers (event_types_validate, subscriptions_forget).
+ALTER TABLE webhooks.events DROP CONSTRAINT events_event_type_fkey;
+ALTER TABLE webhooks.messages DROP CONSTRAINT messages_event_id_fkey;
+ALTER TABLE webhooks.messages DROP CONSTRAINT messages_subscription_id_fkey;
