@@ -39,7 +39,7 @@ SELECT is(pg_temp.as_role('wt_lim_pub', $$SELECT webhooks.publish('webhooks.subs
 SELECT is(pg_temp.as_role('wt_lim_pub', $$INSERT INTO webhooks.events (event_type, payload) VALUES ('webhooks.message.failed', '{}')$$),
           '42501: event type "webhooks.message.failed" is reserved: types under "webhooks." are published by pg_webhooks itself',
           'nor INSERT one into webhooks.events');
-SELECT like(pg_temp.as_role('wt_lim_ops', $$INSERT INTO webhooks.events (event_type, payload) VALUES ('webhooks.message.failed', '{}')$$),
+SELECT alike(pg_temp.as_role('wt_lim_ops', $$INSERT INTO webhooks.events (event_type, payload) VALUES ('webhooks.message.failed', '{}')$$),
           '42501: event type "webhooks.message.failed" is reserved%', 'nor can an admin');
 SELECT is(pg_temp.as_role('wt_lim_ops', $$UPDATE webhooks.subscriptions SET enabled = false, auto_disabled_at = now() WHERE name = 'shop'$$),
           'ok', 'an admin trips a subscription by hand');
@@ -52,7 +52,7 @@ SELECT is(pg_temp.as_role('wt_lim_pub', format($$SET LOCAL webhooks.max_payload_
                                                 jsonb_build_object('x', repeat('y', 2 * 1048576)))),
           '54000: payload of 2097161 bytes exceeds the limit of 1048576 bytes (webhooks.max_payload_bytes)',
           'a session SET does not raise the limit (2 MiB refused at the 1 MiB default)');
-SELECT like(pg_temp.as_role('wt_lim_pub', $$INSERT INTO webhooks.settings VALUES ('webhooks.max_payload_bytes', 100000000)$$),
+SELECT alike(pg_temp.as_role('wt_lim_pub', $$INSERT INTO webhooks.settings VALUES ('webhooks.max_payload_bytes', 100000000)$$),
             '42501: permission denied%', 'a publisher cannot write the settings');
 SELECT is(pg_temp.as_role('wt_lim_ops', $$INSERT INTO webhooks.settings VALUES ('webhooks.max_payload_bytes', 2048)$$), 'ok',
           'an admin sets the limit');

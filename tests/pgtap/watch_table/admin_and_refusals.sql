@@ -38,10 +38,10 @@ SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'shop.order.c
 SELECT is(pg_temp.as_role('wt_adm_ops', $$SELECT webhooks.unwatch_table('adm.orders')$$), 'ok', 'and unwatches it');
 
 -- Invalid input: tables it may not alter, the extension's, temporary ones, NULL, reserved prefixes
-SELECT like(pg_temp.as_role('wt_adm_ops', $$SELECT webhooks.watch_table('adm.ledger')$$),
+SELECT alike(pg_temp.as_role('wt_adm_ops', $$SELECT webhooks.watch_table('adm.ledger')$$),
           '42501: permission denied: wt_adm_ops may not alter table adm.ledger (owned by %)',
           'a table the admin may not alter is refused, naming its owner');
-SELECT like(pg_temp.as_role('wt_adm_ops', $$SELECT webhooks.unwatch_table('adm.ledger')$$),
+SELECT alike(pg_temp.as_role('wt_adm_ops', $$SELECT webhooks.unwatch_table('adm.ledger')$$),
           '42501: permission denied: wt_adm_ops may not alter table adm.ledger (owned by %)',
           'unwatch_table too');
 SELECT throws_ok($$SELECT webhooks.watch_table('webhooks.events')$$, '42809',
