@@ -51,7 +51,7 @@ SELECT is(pg_temp.as_role('wt_esc_owner', $$
 $$), 'ok', 'the owner adds a column whose cast to json tries ALTER ROLE ... SUPERUSER');
 
 SELECT alike(pg_temp.as_role('wt_esc_writer', $$INSERT INTO esc.notes VALUES (1, 'ok')$$),
-            '42501: permission denied%', 'the INSERT fails: the cast ran without the right to alter roles');
+            '42501: %', 'the INSERT fails: the cast ran without the right to alter roles');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'wt_esc_owner'), false, 'the attacker is NOT superuser');
 SELECT is((SELECT count(*) FROM esc.notes) + (SELECT count(*) FROM webhooks.events), 0::bigint,
           'nothing was written or published by the failed INSERT');
