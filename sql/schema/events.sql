@@ -2,7 +2,9 @@
 -- once however many subscribers.
 -- event_type has no foreign key (issue 10): the check would lock the type's
 -- row FOR KEY SHARE in every publishing transaction, one hot row shared by
--- all publishers (MultiXacts). The accept trigger refuses unknown types by
+-- all publishers (MultiXacts). Not yet measured in isolation: the
+-- write-path bench runs before and after were on a box too differently loaded
+-- to compare (docs/benchmarks.md, "Write path"). The accept trigger refuses unknown types by
 -- name, and deleting a type that events use is refused
 -- (sql/triggers/event_types_validate.sql).
 CREATE TABLE webhooks.events (

@@ -9,7 +9,8 @@ CREATE TABLE webhooks.messages (
     -- publishers overlap). Their guarantees are kept otherwise: events are
     -- deleted only by webhooks.purge, never while a message references them;
     -- a deleted subscription's messages go with it
-    -- (sql/triggers/subscriptions_forget.sql).
+    -- (sql/triggers/subscriptions_forget.sql). Not yet measured in isolation
+    -- (docs/benchmarks.md, "Write path").
     event_id         uuid   NOT NULL,
     subscription_id  bigint NOT NULL,
     state            text   NOT NULL DEFAULT 'pending' CONSTRAINT messages_state CHECK (state IN ('pending', 'failed')),
