@@ -1,6 +1,11 @@
 -- Publishes an event inside the caller's transaction: nothing is sent unless
 -- it commits. A repeated idempotency key for the same event type returns the
 -- first event's id and publishes nothing new.
+-- Types under "webhooks." are the extension's own (contract §9): publish runs
+-- as the extension's owner, so it refuses them itself (the reserved-type
+-- trigger on webhooks.events would let the owner through).
+-- Audit (SECURITY DEFINER): the arguments are text and jsonb, converted by
+-- the caller before the call; nothing of a user's type is handled here.
 CREATE OR REPLACE FUNCTION webhooks.publish(event_type text, payload jsonb, idempotency_key text DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -10,6 +15,10 @@ AS $$
 DECLARE
     event_id uuid;
 BEGIN
+    IF publish.event_type LIKE 'webhooks.%' THEN
+        RAISE EXCEPTION 'event type "%" is reserved: types under "webhooks." are published by pg_webhooks itself', publish.event_type
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     INSERT INTO webhooks.events (event_type, payload, idempotency_key)
     VALUES (publish.event_type, publish.payload, publish.idempotency_key)
     RETURNING id INTO event_id;

@@ -13,6 +13,8 @@ GRANT SELECT ON webhooks.routes, webhooks.messages, webhooks.deliveries TO webho
 /* the views for people are the operator's; they show no secret and redacted URLs */
 GRANT SELECT ON webhooks.subscription_status, webhooks.message_status, webhooks.delivery_attempts,
     webhooks.event_type_status TO webhooks_admin;
+/* limits are the admin's alone (contract §9); the publishing path reads them as the owner */
+GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks.settings TO webhooks_admin;
 
 /* validation helpers are harmless and useful to anyone who can see the schema */
 GRANT EXECUTE ON FUNCTION webhooks.is_valid_event_type_name(text), webhooks.pattern_error(text),

@@ -13,6 +13,7 @@ BEGIN
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.events', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.messages', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.deliveries', '');
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.settings', '');
         -- identity sequences too, so restored ids do not collide with new ones
         PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('webhooks.subscriptions', 'id')::regclass, '');
         PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('webhooks.messages', 'id')::regclass, '');

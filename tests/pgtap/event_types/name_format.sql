@@ -14,7 +14,8 @@ SELECT throws_ok($$INSERT INTO webhooks.event_types (name) VALUES ('order..creat
 SELECT throws_ok($$INSERT INTO webhooks.event_types (name) VALUES ('order.created.')$$, '23514', NULL, 'a trailing dot is refused');
 SELECT throws_ok(format('INSERT INTO webhooks.event_types (name) VALUES (%L)', repeat('a', 129)), '23514', NULL, '129 characters are refused');
 SELECT throws_ok($$INSERT INTO webhooks.event_types (name) VALUES ('order created')$$,
-    '23514', 'new row for relation "event_types" violates check constraint "event_types_name_format"', 'a space is refused by the named constraint');
+    '23514', 'invalid event type name "order created": lower-case dot-separated segments of [a-z0-9_-] (e.g. order.created), at most 128 characters',
+    'a space is refused with the rule spelled out');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -10,6 +10,8 @@ SELECT dblink_exec('setup', $$INSERT INTO webhooks.subscriptions (name, url, eve
 
 SELECT dblink_connect('listener', format('dbname=%s port=%s', current_database(), current_setting('port')));
 SELECT dblink_exec('listener', 'LISTEN webhooks');
+-- publishers notify only while a worker waits (webhooks.worker_waiting)
+SELECT * FROM dblink('listener', $$SELECT webhooks.worker_waiting('listener', true)::text$$) AS t(w text);
 
 SELECT dblink_connect('a', format('dbname=%s port=%s', current_database(), current_setting('port')));
 SELECT dblink_connect('b', format('dbname=%s port=%s', current_database(), current_setting('port')));
@@ -40,7 +42,7 @@ BEGIN
     END LOOP;
     RETURN false;
 END $$;
-SELECT ok(pg_temp.notified('listener'), 'a committed publish notified the listeners');
+SELECT ok(pg_temp.notified('listener'), 'a committed publish notified the waiting listener');
 
 SELECT dblink_disconnect(c) FROM unnest(ARRAY['setup', 'listener', 'a', 'b']) c;
 SELECT * FROM finish();

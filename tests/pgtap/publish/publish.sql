@@ -18,10 +18,10 @@ SELECT throws_ok($$SELECT webhooks.publish('order.shipped', '{}')$$, '23503',
 SELECT throws_ok($$INSERT INTO webhooks.events (event_type, payload) VALUES ('nope', '{}')$$, '23503',
     'unknown event type "nope"', 'also on direct INSERT');
 SELECT throws_ok($$SELECT webhooks.publish('order.created', NULL)$$, '23502', NULL, 'a NULL payload is refused');
-SET LOCAL webhooks.max_payload_bytes = 100;
-SELECT throws_ok(format('SELECT webhooks.publish(%L, %L)', 'order.created', jsonb_build_object('x', repeat('y', 200))),
-    '54000', 'payload of 209 bytes exceeds the limit of 100 bytes (webhooks.max_payload_bytes)', 'the error gives both sizes');
-RESET webhooks.max_payload_bytes;
+INSERT INTO webhooks.settings VALUES ('webhooks.max_payload_bytes', 1024);
+SELECT throws_ok(format('SELECT webhooks.publish(%L, %L)', 'order.created', jsonb_build_object('x', repeat('y', 2000))),
+    '54000', 'payload of 2009 bytes exceeds the limit of 1024 bytes (webhooks.max_payload_bytes)', 'the error gives both sizes');
+DELETE FROM webhooks.settings;
 SELECT lives_ok(format('SELECT webhooks.publish(%L, %L)', 'order.created', jsonb_build_object('x', repeat('y', 200000))),
     'the default limit (1 MiB) admits 200 kB');
 
