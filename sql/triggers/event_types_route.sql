@@ -13,6 +13,7 @@ BEGIN
       FROM new_types n
       JOIN webhooks.subscriptions s
         ON EXISTS (SELECT FROM unnest(s.event_types) p WHERE webhooks.pattern_matches(p, n.name))
+     WHERE n.name <> 'webhooks.ping'  -- a ping goes only to the subscription it names (ping.sql)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
