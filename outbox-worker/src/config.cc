@@ -58,7 +58,7 @@ const std::vector<Option>& Options() {
        "fallback poll when no NOTIFY arrives",
        [](Config& c, const std::string& v) { c.poll_interval = *ParseDuration(v); }},
       {"grace-period", "WEBHOOKS_GRACE_PERIOD", Kind::kDuration, "30s", 0, 3600LL * 1000,
-       "on SIGTERM: time to finish in-flight requests before releasing them",
+       "on SIGTERM: time to finish in-flight requests; then they are aborted and recorded",
        [](Config& c, const std::string& v) { c.grace_period = *ParseDuration(v); }},
       {"record-interval", "WEBHOOKS_RECORD_INTERVAL", Kind::kDuration, "5ms", 1, 10'000,
        "record results at least this often",

@@ -254,9 +254,19 @@ struct Worker::Impl {
   }
 
   int FinishDrain() {
-    auto release = dispatcher.Abandon(http.AbortAll());
-    size_t abandoned = 0;
-    for (const auto& [lease, ids] : release) abandoned += ids.size();
+    // A request still on the wire when the grace period ends may have reached
+    // its receiver, so it is recorded as an attempt (no response; retried on
+    // the schedule), never silently released: every request sent has its row
+    // (contract §9). Only messages that were never sent are released.
+    std::vector<uint64_t> aborted = http.AbortAll();
+    for (uint64_t id : aborted) {
+      HttpResult r;
+      r.id = id;
+      r.error = "aborted: the worker stopped at the end of --grace-period (the receiver may have got it)";
+      if (auto f = dispatcher.Finish(std::move(r), std::time(nullptr))) collected.push_back(f->result);
+    }
+    auto release = dispatcher.Abandon({});
+    size_t abandoned = aborted.size();
     Collect(Clock::now());
     // Record everything collected: the recorder tries what it holds a few
     // more times, after a reconnect if need be, then stops. A second signal
