@@ -15,6 +15,10 @@
 -- than batch_size when a subscription has less due work than its share; the
 -- worker simply claims again.
 --
+-- Fan-out: it first turns queued events into messages
+-- (webhooks.fan_out_queued, at most 10,000 events per claim), so the
+-- messages of an event published just before are among those it can take.
+--
 -- Lease token (contract §9, issue 8): every call hands out one fresh,
 -- unguessable token (gen_random_uuid, 122 random bits) shared by its rows and
 -- writes one webhooks.leases row holding, per message, the event,
@@ -102,6 +106,10 @@ BEGIN
     IF claim.lease IS NULL OR claim.lease <= interval '0' THEN
         RAISE EXCEPTION 'lease must be a positive interval, not %', claim.lease USING ERRCODE = 'invalid_parameter_value';
     END IF;
+
+    -- events published since the last claim become messages first
+    -- (issue 10: the fan-out runs here, not in the publisher's transaction)
+    PERFORM webhooks.fan_out_queued();
 
     RETURN QUERY
     WITH candidates AS MATERIALIZED (

@@ -1,7 +1,10 @@
 -- Drops a subscription's pending messages on purpose (contract §4): those
 -- held while it was paused or tripped, and any still queued or in flight (a
 -- worker's later result for one is only logged). Failed messages stay for
--- replay. Returns the number dropped.
+-- replay. Events published for it but not yet turned into messages
+-- (webhooks.fan_out_queue) lose it from their queue rows first; that waits
+-- for a claim turning them into messages right now, whose messages the
+-- DELETE then sees. Returns the number dropped, queued ones included.
 CREATE OR REPLACE FUNCTION webhooks.discard_pending(name text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -11,10 +14,14 @@ AS $$
 DECLARE
     sub_id bigint := webhooks.subscription_id(discard_pending.name);
     dropped bigint;
+    unqueued bigint;
 BEGIN
+    UPDATE webhooks.fan_out_queue q SET subscription_ids = array_remove(q.subscription_ids, sub_id)
+     WHERE sub_id = ANY (q.subscription_ids);
+    GET DIAGNOSTICS unqueued = ROW_COUNT;
     DELETE FROM webhooks.messages m WHERE m.subscription_id = sub_id AND m.state = 'pending';
     GET DIAGNOSTICS dropped = ROW_COUNT;
-    RETURN dropped;
+    RETURN dropped + unqueued;
 END
 $$;
 

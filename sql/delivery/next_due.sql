@@ -2,7 +2,9 @@
 -- until then (or a NOTIFY, or its fallback poll). Per subscription: the
 -- earliest due message if it has room under max_in_flight, else the earliest
 -- running lease's expiry; a tripped one with messages waits for its probe
--- time; a paused one never. NULL when nothing is queued that could be sent.
+-- time; a paused one never. Events still waiting in webhooks.fan_out_queue
+-- are due now (the next claim turns them into messages). NULL when nothing
+-- is queued that could be sent.
 -- May be in the past: then claim now.
 CREATE OR REPLACE FUNCTION webhooks.next_due()
 RETURNS timestamptz
@@ -32,6 +34,8 @@ AS $$
           FROM webhooks.subscriptions s
          WHERE NOT s.enabled AND s.auto_disabled_at IS NOT NULL
            AND EXISTS (SELECT FROM webhooks.messages m WHERE m.subscription_id = s.id AND m.state = 'pending')
+        UNION ALL
+        SELECT now() WHERE EXISTS (SELECT FROM webhooks.fan_out_queue)
     ) t
 $$;
 

@@ -5,7 +5,8 @@
 -- of a message still pending or failed is never removed, whatever its age
 -- (contract §9): why it failed stays on record for replay, and so do its
 -- figures in webhooks.subscription_status. Attempts are matched to their
--- message by (event_id, subscription_id) through messages_event_id. The append-only guard
+-- message by (event_id, subscription_id) through messages_event_id. An event
+-- still waiting in webhooks.fan_out_queue is pending too. The append-only guard
 -- lets it through because it sets webhooks.purging for itself alone (the SET
 -- clause below restores the caller's value on exit). Returns rows removed.
 CREATE OR REPLACE FUNCTION webhooks.purge(older_than interval)
@@ -36,7 +37,8 @@ BEGIN
     DELETE FROM webhooks.events e
      WHERE e.created_at < cutoff
        AND NOT EXISTS (SELECT FROM webhooks.messages m WHERE m.event_id = e.id)
-       AND NOT EXISTS (SELECT FROM webhooks.deliveries d WHERE d.event_id = e.id);
+       AND NOT EXISTS (SELECT FROM webhooks.deliveries d WHERE d.event_id = e.id)
+       AND e.id NOT IN (SELECT q.event_id FROM webhooks.fan_out_queue q);
     GET DIAGNOSTICS events_removed = ROW_COUNT;
 
     SET LOCAL webhooks.purging = 'off';

@@ -4,7 +4,9 @@
 -- sent or queued for. A failed message is requeued with a
 -- fresh schedule, a message still pending is left as it is (it is on its
 -- way), a finished one gets a new message. Never to the subscription an
--- operational event is about. Returns the number of messages queued.
+-- operational event is about. Queued events are turned into messages first
+-- (webhooks.fan_out_queued), so an event published a moment ago is not sent
+-- twice. Returns the number of messages queued.
 CREATE OR REPLACE FUNCTION webhooks.redeliver(event_id uuid, subscription text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -22,6 +24,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown event %', redeliver.event_id USING ERRCODE = 'no_data_found';
     END IF;
+    PERFORM webhooks.fan_out_queued();
     IF redeliver.subscription IS NOT NULL THEN
         target := webhooks.subscription_id(redeliver.subscription);
         IF target = about THEN

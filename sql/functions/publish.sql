@@ -1,6 +1,7 @@
 -- Publishes an event inside the caller's transaction: nothing is sent unless
 -- it commits. A repeated idempotency key for the same event type returns the
--- first event's id and publishes nothing new.
+-- first event's id and publishes nothing new (webhooks.store_event does the
+-- work; see there for the one-statement write path and its figures).
 -- Types under "webhooks." are the extension's own (contract §9): publish runs
 -- as the extension's owner, so it refuses them itself (the reserved-type
 -- trigger on webhooks.events would let the owner through).
@@ -12,21 +13,12 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
-DECLARE
-    event_id uuid;
 BEGIN
     IF publish.event_type LIKE 'webhooks.%' THEN
         RAISE EXCEPTION 'event type "%" is reserved: types under "webhooks." are published by pg_webhooks itself', publish.event_type
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    INSERT INTO webhooks.events (event_type, payload, idempotency_key)
-    VALUES (publish.event_type, publish.payload, publish.idempotency_key)
-    RETURNING id INTO event_id;
-    IF event_id IS NULL THEN  -- skipped: the key was seen before
-        SELECT e.id INTO event_id FROM webhooks.events e
-         WHERE e.event_type = publish.event_type AND e.idempotency_key = publish.idempotency_key;
-    END IF;
-    RETURN event_id;
+    RETURN webhooks.store_event(publish.event_type, publish.payload, publish.idempotency_key);
 END
 $$;
 

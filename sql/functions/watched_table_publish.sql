@@ -66,6 +66,11 @@ DECLARE
     prefix text := TG_ARGV[0];
     table_name text;
     watched oid;
+    new_type text;
+    rows_changed bigint;
+    events_stored bigint;
+    routed bigint[];
+    wake boolean;
 BEGIN
     IF prefix IS NULL OR prefix ~ '^webhooks(\.|$)' THEN
         RAISE EXCEPTION 'event prefix "%" is reserved or missing: types under "webhooks." are published by pg_webhooks itself', prefix
@@ -85,22 +90,48 @@ BEGIN
         table_name := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
     END IF;
 
-    IF TG_LEVEL = 'STATEMENT' THEN
-        INSERT INTO webhooks.events (event_type, payload)
-        SELECT prefix || CASE TG_OP WHEN 'INSERT' THEN '.created' ELSE '.deleted' END,
-               jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(r))
-          FROM changed_rows r;
-    ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO webhooks.events (event_type, payload)
-        VALUES (prefix || '.created', jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(NEW)));
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO webhooks.events (event_type, payload)
-        VALUES (prefix || '.deleted', jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(OLD)));
-    ELSE
-        INSERT INTO webhooks.events (event_type, payload)
-        VALUES (prefix || '.updated',
-                jsonb_build_object('table', table_name, 'operation', TG_OP,
-                                   'row', webhooks.render_row(NEW), 'old_row', webhooks.render_row(OLD)));
+    IF TG_LEVEL = 'ROW' THEN
+        PERFORM webhooks.store_event(
+            prefix || CASE TG_OP WHEN 'INSERT' THEN '.created' WHEN 'DELETE' THEN '.deleted' ELSE '.updated' END,
+            CASE TG_OP WHEN 'INSERT' THEN jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(NEW))
+                       WHEN 'DELETE' THEN jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(OLD))
+                       ELSE jsonb_build_object('table', table_name, 'operation', TG_OP,
+                                               'row', webhooks.render_row(NEW), 'old_row', webhooks.render_row(OLD)) END,
+            NULL);
+        RETURN NULL;
+    END IF;
+
+    -- A statement's rows in one set-based statement, as webhooks.store_event
+    -- does for one event: the events (if the type is registered and each
+    -- payload within the limit), their fan-out queued, and a NOTIFY if a
+    -- worker waits.
+    new_type := prefix || CASE TG_OP WHEN 'INSERT' THEN '.created' ELSE '.deleted' END;
+    routed := ARRAY(SELECT r.subscription_id FROM webhooks.routes r WHERE r.event_type = new_type);
+    WITH changed AS MATERIALIZED (
+        SELECT jsonb_build_object('table', table_name, 'operation', TG_OP, 'row', webhooks.render_row(r)) AS payload
+          FROM changed_rows r
+    ), event AS (
+        INSERT INTO webhooks.events AS e (event_type, payload, admitted)
+        SELECT t.name, c.payload, true
+          FROM changed c, webhooks.event_types t
+         WHERE t.name = new_type
+           AND (octet_length(c.payload::text) <= 1024 OR webhooks.payload_within_limit(octet_length(c.payload::text)))
+        RETURNING e.id, e.created_at
+    ), queued AS (
+        INSERT INTO webhooks.fan_out_queue (event_id, published_at, subscription_ids)
+        SELECT event.id, event.created_at, routed FROM event WHERE cardinality(routed) > 0
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM event),
+           EXISTS (SELECT FROM queued) AND EXISTS (SELECT FROM webhooks.waiting_workers)
+      INTO rows_changed, events_stored, wake;
+    IF events_stored < rows_changed THEN
+        RAISE EXCEPTION 'unknown event type "%"', new_type
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = format('register it first: INSERT INTO webhooks.event_types (name) VALUES (%L);', new_type);
+    END IF;
+    IF wake THEN
+        PERFORM pg_notify('webhooks', '');
     END IF;
     RETURN NULL;
 END

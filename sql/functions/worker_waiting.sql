@@ -2,7 +2,7 @@
 -- itself waiting, on its LISTEN connection, when a claim came back empty and
 -- it is about to block, and withdraws when a claim comes back full.
 -- Publishers NOTIFY only while some worker is waiting (see
--- sql/triggers/events_fan_out.sql for why and for the worst case).
+-- sql/schema/waiting_workers.sql for why and for the worst case).
 -- Every call also removes rows whose connection is gone (a worker that died
 -- while waiting), recognised by backend pid and start time.
 CREATE OR REPLACE FUNCTION webhooks.worker_waiting(worker_id text, waiting boolean)

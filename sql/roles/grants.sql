@@ -8,8 +8,9 @@ GRANT SELECT (id) ON webhooks.events TO webhooks_publisher;
 
 /* operators administer everything in psql; history stays append-only through its triggers */
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks.event_types, webhooks.subscriptions TO webhooks_admin;
-GRANT SELECT, INSERT ON webhooks.events TO webhooks_admin;
-GRANT SELECT ON webhooks.routes, webhooks.messages, webhooks.deliveries TO webhooks_admin;
+/* admins read every event, and publish like publishers: fanned_out is the extension's own (sql/schema/events.sql) */
+GRANT SELECT, INSERT (event_type, payload, idempotency_key) ON webhooks.events TO webhooks_admin;
+GRANT SELECT ON webhooks.routes, webhooks.messages, webhooks.fan_out_queue, webhooks.deliveries TO webhooks_admin;
 /* the views for people are the operator's; they show no secret and redacted URLs */
 GRANT SELECT ON webhooks.subscription_status, webhooks.message_status, webhooks.delivery_attempts,
     webhooks.event_type_status TO webhooks_admin;

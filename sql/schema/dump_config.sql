@@ -12,6 +12,7 @@ BEGIN
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.subscriptions', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.events', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.messages', '');
+        PERFORM pg_catalog.pg_extension_config_dump('webhooks.fan_out_queue', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.deliveries', '');
         PERFORM pg_catalog.pg_extension_config_dump('webhooks.settings', '');
         -- identity sequences too, so restored ids do not collide with new ones

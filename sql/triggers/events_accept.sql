@@ -1,12 +1,17 @@
--- Admits an event: its type must be registered (the error names it), its
--- payload within webhooks.max_payload_bytes (the error gives both sizes), an
--- idempotency key non-empty and at most 255 bytes, and a repeated key for
--- the same type publishes nothing (the row is skipped; webhooks.publish then
--- returns the first event's id).
--- The limit comes from webhooks.settings, which only an admin writes; a
--- session SET webhooks.max_payload_bytes changes nothing (contract §9). It is
--- read only for payloads over 1024 bytes, the smallest limit allowed, so the
--- common small event pays no lookup.
+-- A direct INSERT INTO webhooks.events (contract §5), one row at a time:
+-- its type must be registered (the error names it), its payload within
+-- webhooks.max_payload_bytes (webhooks.payload_within_limit), an idempotency
+-- key valid, and a repeated key for the same type publishes nothing (the row
+-- is skipped; webhooks.idempotent_event). Then, as webhooks.store_event does
+-- for publish and watched tables, one webhooks.fan_out_queue row naming the
+-- subscriptions routed to its type now (never the one an operational event
+-- is about), and a NOTIFY if a worker waits (sql/schema/waiting_workers.sql).
+-- Only events published now are queued: a row that arrives with another
+-- created_at is history being restored (pg_restore of a backup brings its
+-- own messages), and sending it again would repeat old deliveries.
+-- Rows of the extension's own publishing code arrive admitted = true and
+-- the WHEN clause lets them through untouched: publishers and admins hold no
+-- INSERT right on that column, so only the extension's own code can.
 -- Audit (SECURITY DEFINER): every value handled is text or jsonb, built-in
 -- types, so no cast, operator or default of a user's type can run here; the
 -- row's values were computed by the caller, as the caller.
@@ -17,8 +22,8 @@ SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
-    max_bytes bigint;
     payload_bytes bigint;
+    routed bigint[];
 BEGIN
     IF NEW.event_type IS NULL THEN
         RAISE EXCEPTION 'event_type may not be NULL' USING ERRCODE = 'not_null_violation';
@@ -33,31 +38,25 @@ BEGIN
     END IF;
     payload_bytes := octet_length(NEW.payload::text);
     IF payload_bytes > 1024 THEN
-        max_bytes := coalesce((SELECT s.value FROM webhooks.settings s WHERE s.name = 'webhooks.max_payload_bytes'), 1048576);
-        IF payload_bytes > max_bytes THEN
-            RAISE EXCEPTION 'payload of % bytes exceeds the limit of % bytes (webhooks.max_payload_bytes)', payload_bytes, max_bytes
-                USING ERRCODE = 'program_limit_exceeded',
-                      HINT = 'an admin sets the limit in webhooks.settings (at most 16777216 bytes)';
-        END IF;
+        PERFORM webhooks.payload_within_limit(payload_bytes);
+    END IF;
+    IF NEW.idempotency_key IS NOT NULL
+       AND webhooks.idempotent_event(NEW.event_type, NEW.idempotency_key) IS NOT NULL THEN
+        RETURN NULL;  -- published before: skip the row
     END IF;
 
-    IF NEW.idempotency_key IS NOT NULL THEN
-        IF NEW.idempotency_key = '' THEN
-            RAISE EXCEPTION 'idempotency_key may not be empty (pass NULL for none)' USING ERRCODE = 'invalid_parameter_value';
+    IF NEW.created_at = now() THEN
+        routed := ARRAY(SELECT r.subscription_id FROM webhooks.routes r
+                         WHERE r.event_type = NEW.event_type
+                           AND r.subscription_id IS DISTINCT FROM NEW.about_subscription_id);
+        IF cardinality(routed) > 0 THEN
+            INSERT INTO webhooks.fan_out_queue (event_id, published_at, subscription_ids)
+            VALUES (NEW.id, NEW.created_at, routed);
+            IF EXISTS (SELECT FROM webhooks.waiting_workers) THEN
+                PERFORM pg_notify('webhooks', '');
+            END IF;
         END IF;
-        IF octet_length(NEW.idempotency_key) > 255 THEN
-            RAISE EXCEPTION 'idempotency_key of % bytes is too long: at most 255 bytes', octet_length(NEW.idempotency_key)
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        -- Serialise publishers of the same key; READ COMMITTED gives the
-        -- check below a fresh snapshot that sees a winner that committed
-        -- while we waited. Under REPEATABLE READ the unique constraint
-        -- still refuses the duplicate.
-        PERFORM pg_advisory_xact_lock(hashtextextended(NEW.event_type || '/' || NEW.idempotency_key, 7270));
-        IF EXISTS (SELECT FROM webhooks.events
-                    WHERE event_type = NEW.event_type AND idempotency_key = NEW.idempotency_key) THEN
-            RETURN NULL;
-        END IF;
+        NEW.admitted := true;
     END IF;
     RETURN NEW;
 END
@@ -65,7 +64,8 @@ $$;
 
 CREATE OR REPLACE TRIGGER _100_accept
     BEFORE INSERT ON webhooks.events
-    FOR EACH ROW EXECUTE FUNCTION webhooks.tg_events__accept();
+    FOR EACH ROW WHEN (NEW.admitted IS NULL)
+    EXECUTE FUNCTION webhooks.tg_events__accept();
 
 -- Event types under "webhooks." belong to the extension (contract §9): only
 -- the extension's own code (running as the owner of webhooks.events) may

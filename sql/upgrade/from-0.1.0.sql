@@ -103,3 +103,35 @@ DROP FUNCTION webhooks.watch_table(regclass, text);
 ALTER TABLE webhooks.events DROP CONSTRAINT events_event_type_fkey;
 ALTER TABLE webhooks.messages DROP CONSTRAINT messages_event_id_fkey;
 ALTER TABLE webhooks.messages DROP CONSTRAINT messages_subscription_id_fkey;
+
+-- publish: the application's transaction writes the event and one
+-- fan_out_queue row; claims turn queued events into messages (issue 10; see
+-- sql/schema/fan_out_queue.sql and sql/functions/store_event.sql). Direct
+-- INSERTs are checked row by row by the _100_accept trigger, which skips rows
+-- marked admitted; the statement-level fan-out trigger goes. Fewer index
+-- entries per event: the idempotency key is indexed only where there is one,
+-- created_at by BRIN.
+ALTER TABLE webhooks.events ADD COLUMN admitted boolean;
+DROP TRIGGER _200_fan_out ON webhooks.events;
+DROP FUNCTION webhooks.tg_events__fan_out();
+ALTER TABLE webhooks.events DROP CONSTRAINT events_idempotency_key;
+CREATE UNIQUE INDEX events_idempotency_key ON webhooks.events (event_type, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+DROP INDEX webhooks.events_created_at;
+CREATE INDEX events_created_at ON webhooks.events USING brin (created_at);
+CREATE TABLE webhooks.fan_out_queue (
+    event_id         uuid        NOT NULL,
+    published_at     timestamptz NOT NULL,
+    subscription_ids bigint[]    NOT NULL
+);
+ALTER TABLE webhooks.fan_out_queue SET (
+    autovacuum_vacuum_scale_factor = 0.01,
+    autovacuum_vacuum_threshold = 1000,
+    autovacuum_vacuum_cost_delay = 0,
+    autovacuum_vacuum_insert_threshold = 1000
+);
+COMMENT ON TABLE webhooks.fan_out_queue IS
+    'internal: published events not yet turned into messages, with the subscriptions routed to them at publish time; emptied by webhooks.fan_out_queued (every claim runs it)';
+SELECT pg_catalog.pg_extension_config_dump('webhooks.fan_out_queue', '');
+-- admins insert events through the same columns as publishers
+REVOKE INSERT ON webhooks.events FROM webhooks_admin;

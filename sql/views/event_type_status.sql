@@ -4,7 +4,7 @@
 -- silently otherwise, so a typo in a pattern shows here as a type with
 -- no_subscriber_24h > 0 and subscribers = 0).
 -- "Reached no subscriber": the event has neither a message in the outbox nor
--- a delivery attempt. A message dropped with webhooks.discard_pending before
+-- a delivery attempt, nor waits in webhooks.fan_out_queue. A message dropped with webhooks.discard_pending before
 -- any attempt counts too. Reads the last 24 hours of webhooks.events (index
 -- events_created_at) with one index probe per event into messages and
 -- deliveries: meant for people, not for a dashboard polling every second.
@@ -20,7 +20,8 @@ SELECT t.name                                                     AS event_type,
         SELECT ev.event_type,
                count(*)                                           AS published_24h,
                count(*) FILTER (WHERE NOT EXISTS (SELECT FROM webhooks.messages m WHERE m.event_id = ev.id)
-                                  AND NOT EXISTS (SELECT FROM webhooks.deliveries d WHERE d.event_id = ev.id))
+                                  AND NOT EXISTS (SELECT FROM webhooks.deliveries d WHERE d.event_id = ev.id)
+                                  AND ev.id NOT IN (SELECT q.event_id FROM webhooks.fan_out_queue q))
                                                                   AS no_subscriber_24h,
                max(ev.created_at)                                 AS last_published_at
           FROM webhooks.events ev

@@ -5,6 +5,9 @@
 -- its subscription is paused or tripped: kept, not tried until it is enabled
 -- or probed), 'failed' (ended without delivery; webhooks.replay requeues it).
 -- The last attempt is that of this event to this subscription.
+-- An event published a moment ago may not be a message yet: it waits in
+-- webhooks.fan_out_queue until the next claim. Such rows show here too,
+-- without a message_id, as 'pending' (due since publishing) or 'held'.
 CREATE OR REPLACE VIEW webhooks.message_status AS
 SELECT m.id                                                       AS message_id,
        s.name                                                     AS subscription,
@@ -28,7 +31,16 @@ SELECT m.id                                                       AS message_id,
           FROM webhooks.deliveries x
          WHERE x.event_id = m.event_id AND x.subscription_id = m.subscription_id
          ORDER BY x.attempted_at DESC, x.id DESC
-         LIMIT 1) d ON true;
+         LIMIT 1) d ON true
+UNION ALL
+SELECT NULL::bigint, s.name, e.event_type, q.event_id,
+       CASE WHEN s.enabled THEN 'pending' ELSE 'held' END,
+       0, CASE WHEN s.enabled THEN q.published_at END, q.published_at,
+       NULL::timestamptz, NULL::int, NULL::text, s.id
+  FROM webhooks.fan_out_queue q
+ CROSS JOIN LATERAL unnest(q.subscription_ids) AS u(subscription_id)
+  JOIN webhooks.subscriptions s ON s.id = u.subscription_id
+  JOIN webhooks.events e ON e.id = q.event_id;
 
 COMMENT ON VIEW webhooks.message_status IS
     'one row per message in the outbox: subscription name, event type, state (pending/held/failed), attempts, next attempt, last status and error';

@@ -4,6 +4,8 @@
 -- 39.499999999999986 said nothing 39.5 does not).
 -- warnings: 'insecure_url' (http://), 'matches_no_event_type' (no registered
 -- event type matches any of its patterns: a typo, or types not yet registered).
+-- pending counts events published for it that the next claim turns into
+-- messages (webhooks.fan_out_queue) with its pending and held messages.
 CREATE OR REPLACE VIEW webhooks.subscription_status AS
 SELECT s.name,
        webhooks.redact_url(s.url)                                   AS url,
@@ -16,7 +18,7 @@ SELECT s.name,
        s.consecutive_failures,
        s.last_error,
        s.auto_disabled_at,
-       coalesce(m.pending, 0)                                       AS pending,
+       coalesce(m.pending, 0) + coalesce(q.queued, 0)               AS pending,
        coalesce(m.failed, 0)                                        AS failed,
        coalesce(d.delivered_24h, 0)                                 AS delivered_24h,
        coalesce(d.failed_attempts_24h, 0)                           AS failed_attempts_24h,
@@ -28,6 +30,8 @@ SELECT s.name,
         SELECT count(*) FILTER (WHERE state = 'pending') AS pending,
                count(*) FILTER (WHERE state = 'failed')  AS failed
           FROM webhooks.messages WHERE subscription_id = s.id) m ON true
+  LEFT JOIN LATERAL (  -- published, not yet turned into messages (webhooks.fan_out_queue)
+        SELECT count(*) AS queued FROM webhooks.fan_out_queue WHERE s.id = ANY (subscription_ids)) q ON true
   LEFT JOIN LATERAL (
         SELECT count(*) FILTER (WHERE outcome = 'delivered')  AS delivered_24h,
                count(*) FILTER (WHERE outcome <> 'delivered') AS failed_attempts_24h,

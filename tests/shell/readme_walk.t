@@ -25,11 +25,8 @@ else
 fi
 is "$(grep -c 'ERROR' "$work/err")" 0 "and prints no error"
 
-messages=$(q -d readme_walk -c "SELECT string_agg(DISTINCT e.event_type, ',' ORDER BY e.event_type)
-                                  FROM webhooks.messages m
-                                  JOIN webhooks.subscriptions s ON s.id = m.subscription_id
-                                  JOIN webhooks.events e ON e.id = m.event_id
-                                 WHERE s.name = 'billing'" 2>&1)
+messages=$(q -d readme_walk -c "SELECT string_agg(DISTINCT event_type, ',' ORDER BY event_type)
+                                  FROM webhooks.message_status WHERE subscription = 'billing'" 2>&1)
 is "$messages" "order.created,order.updated,webhooks.ping" \
    "its subscription has messages for the published event, the watched table's update and the ping"
 is "$(q -d readme_walk -c "SELECT count(*) FROM webhooks.event_type_status WHERE no_subscriber_24h > 0")" 0 \

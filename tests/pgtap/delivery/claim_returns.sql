@@ -39,6 +39,7 @@ SELECT is((SELECT count(*) FROM webhooks.claim('w2', 10, '30 seconds')), 0::bigi
 
 -- not due yet, or subscription paused: nothing
 INSERT INTO webhooks.events (event_type, payload) VALUES ('order.created', '{}');
+SELECT webhooks.fan_out_queued();  -- its message, made now to be postponed (a claim would make it first)
 UPDATE webhooks.messages SET next_attempt_at = now() + interval '1 minute' WHERE lease_owner IS NULL;
 SELECT is((SELECT count(*) FROM webhooks.claim('w2', 10, '30 seconds')), 0::bigint, 'a message not yet due is not claimed');
 UPDATE webhooks.messages SET next_attempt_at = now() - interval '1 minute' WHERE lease_owner IS NULL;

@@ -52,6 +52,7 @@ SELECT is((SELECT count(*) FROM pg_temp.about('gone', 'webhooks.subscription.pau
 SELECT results_eq($$SELECT p->>'url', (p->>'status_code')::int, p->>'response', p->>'reason' FROM pg_temp.about('gone', 'webhooks.subscription.paused') p$$,
                   $$VALUES ('https://gone.example/hook?key=***'::text, 410, 'this hook is gone for good'::text, 'gone'::text)$$,
                   'with the redacted URL, the status and the first bytes of the response');
+SELECT webhooks.fan_out_queued();  -- what a worker's next claim does first
 SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id
             WHERE e.event_type = 'webhooks.subscription.paused'
               AND m.subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'alerts')), 1::bigint,

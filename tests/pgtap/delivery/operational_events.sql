@@ -36,6 +36,7 @@ SELECT ok((SELECT bool_and(about_subscription_id = (SELECT id FROM webhooks.subs
           'each is about shop');
 SELECT is((SELECT payload->>'subscription' FROM webhooks.events WHERE event_type = 'webhooks.subscription.tripped'), 'shop',
           'the payload names the subscription');
+SELECT webhooks.fan_out_queued();  -- what a worker's next claim does first
 SELECT set_eq($$SELECT s.name, count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id
                  JOIN webhooks.subscriptions s ON s.id = m.subscription_id WHERE e.event_type LIKE 'webhooks.%' GROUP BY 1$$,
               $$VALUES ('alerts'::text, 2::bigint)$$,
@@ -46,6 +47,7 @@ UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'shop';
 UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'shop';
 SELECT is((SELECT count(*) FROM webhooks.events WHERE event_type = 'webhooks.subscription.recovered'), 1::bigint,
           'one subscription.recovered');
+SELECT webhooks.fan_out_queued();  -- what a worker's next claim does first
 SELECT is((SELECT count(*) FROM webhooks.messages m JOIN webhooks.events e ON e.id = m.event_id
             WHERE e.event_type = 'webhooks.subscription.recovered' AND m.subscription_id = (SELECT id FROM webhooks.subscriptions WHERE name = 'alerts')),
           1::bigint, 'it goes to alerts');

@@ -5,7 +5,7 @@
 -- removed the attempts of failed and pending messages, and with them why
 -- they failed); nothing else may delete history.
 BEGIN;
-SELECT plan(12);
+SELECT plan(13);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types, enabled)
@@ -47,6 +47,14 @@ SELECT ok(coalesce(current_setting('webhooks.purging', true), '') <> 'on', 'the 
 DELETE FROM webhooks.messages WHERE state = 'pending';  -- discarded: its history may go now
 SELECT is(webhooks.purge('0'), 2::bigint, 'once its message is discarded, its attempt and event go too');
 SELECT throws_ok($$DELETE FROM webhooks.events$$, '42501', NULL, 'and direct deletes are refused again');
+-- an old event whose fan-out never ran (no worker since; or restored so)
+INSERT INTO webhooks.events (id, event_type, payload, created_at, admitted)
+VALUES ('00000000-0000-4000-8000-000000000009', 'order.created', '{}', now() - interval '90 days', true);
+INSERT INTO webhooks.fan_out_queue VALUES ('00000000-0000-4000-8000-000000000009', now() - interval '90 days',
+                                           ARRAY(SELECT id FROM webhooks.subscriptions));
+SELECT webhooks.purge('30 days');
+SELECT is((SELECT count(*) FROM webhooks.events WHERE id = '00000000-0000-4000-8000-000000000009'), 1::bigint,
+          'an event still queued for fan-out is pending: it stays, however old');
 SELECT throws_ok($$SELECT webhooks.purge('-1 day')$$, '22023', NULL, 'a negative age is refused');
 
 SELECT * FROM finish();

@@ -3,15 +3,17 @@
 -- claim could next return something: the earliest due message of an enabled
 -- subscription with room, the earliest lease expiry of one at its
 -- max_in_flight, a tripped one's probe time, never a paused one's; NULL
--- when nothing is queued.
+-- when nothing is queued; now while published events wait for their fan-out.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created');
 INSERT INTO webhooks.subscriptions (name, url, event_types, max_in_flight)
 VALUES ('shop', 'https://shop.example/hook', '{order.created}', 2);
 SELECT is(webhooks.next_due(), NULL, 'nothing queued: NULL');
 INSERT INTO webhooks.events (event_type, payload) SELECT 'order.created', '{}' FROM generate_series(1, 3);
+SELECT is(webhooks.next_due(), now(), 'events waiting for their fan-out are due now (a claim makes their messages)');
+SELECT is(webhooks.fan_out_queued(), 3::bigint, 'three messages made');
 UPDATE webhooks.messages SET next_attempt_at = now() + interval '10 s';
 SELECT is(webhooks.next_due(), now() + interval '10 s', 'the earliest due message');
 UPDATE webhooks.messages SET next_attempt_at = now() - interval '1 s';

@@ -4,7 +4,7 @@
 -- reached no subscriber (webhooks.event_type_status). Names instead of ids,
 -- no secret, URLs nowhere but subscriptions.url.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 INSERT INTO webhooks.event_types (name) VALUES ('order.created'), ('order.paid'), ('invoice.sent');
 INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES
@@ -14,6 +14,7 @@ INSERT INTO webhooks.subscriptions (name, url, event_types) VALUES
 SELECT webhooks.publish('order.created', '{"n": 1}');
 SELECT webhooks.publish('order.paid', '{"n": 2}');
 SELECT webhooks.publish('invoice.sent', '{"n": 3}') FROM generate_series(1, 4);
+SELECT webhooks.fan_out_queued();  -- what a worker's claim does first
 
 -- what a worker would have done: one failed attempt for billing's order.paid,
 -- two for crm's order.created, the last of which failed the message for good
@@ -57,6 +58,19 @@ SELECT is((SELECT array_agg(DISTINCT state) FROM webhooks.message_status WHERE s
 SELECT is((SELECT count(*) FROM webhooks.message_status WHERE subscription = 'billing' AND next_attempt_at IS NOT NULL), 0::bigint,
           'held messages have no next attempt until it is enabled');
 
+-- an event published a moment ago, before any claim made its messages
+RESET ROLE;
+UPDATE webhooks.subscriptions SET enabled = true WHERE name = 'billing';
+SELECT webhooks.publish('order.paid', '{"n": 5}');
+SET LOCAL ROLE webhooks_admin;
+SELECT is((SELECT (message_id, state, attempts, next_attempt_at = published_at) FROM webhooks.message_status
+            WHERE subscription = 'billing' AND event_id = (SELECT id FROM webhooks.events WHERE payload = '{"n": 5}')),
+          (NULL::bigint, 'pending'::text, 0, true), 'a queued event shows as pending, due since publishing, without a message id yet');
+SELECT is((SELECT pending FROM webhooks.subscription_status WHERE name = 'billing'), 3::bigint,
+          'and counts as pending for its subscription');
+SELECT is((SELECT no_subscriber_24h FROM webhooks.event_type_status WHERE event_type = 'order.paid'), 0::bigint,
+          'and is not taken for an event without subscriber');
+
 -- delivery_attempts
 SELECT columns_are('webhooks', 'delivery_attempts', ARRAY['id', 'attempted_at', 'subscription', 'event_type', 'event_id',
     'attempt', 'outcome', 'status_code', 'duration_ms', 'error', 'response', 'worker_id', 'subscription_id'],
@@ -79,7 +93,7 @@ SELECT columns_are('webhooks', 'event_type_status', ARRAY['event_type', 'descrip
 SELECT is((SELECT (subscribers, published_24h, no_subscriber_24h) FROM webhooks.event_type_status WHERE event_type = 'invoice.sent'),
           (0::bigint, 4::bigint, 4::bigint), 'a type no pattern matches: its events reached no subscriber (the ''invoices.sent'' typo)');
 SELECT is((SELECT (subscribers, published_24h, no_subscriber_24h) FROM webhooks.event_type_status WHERE event_type = 'order.paid'),
-          (1::bigint, 1::bigint, 0::bigint), 'a routed type: subscribers now, nothing lost');
+          (1::bigint, 2::bigint, 0::bigint), 'a routed type: subscribers now, nothing lost (one event delivered, one still queued)');
 SELECT is((SELECT (subscribers, published_24h, no_subscriber_24h) FROM webhooks.event_type_status WHERE event_type = 'order.created'),
           (1::bigint, 1::bigint, 0::bigint), 'an event whose message was delivered or failed counts as reached (its attempts are on record)');
 SELECT ok((SELECT last_published_at IS NOT NULL FROM webhooks.event_type_status WHERE event_type = 'invoice.sent'), 'last_published_at');
