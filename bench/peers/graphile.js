@@ -15,6 +15,14 @@
 // "batched": the batching its performance docs recommend for high
 // throughput: localQueue {size: 100}, completeJobBatchDelay 0,
 // failJobBatchDelay 0 (website/docs/performance.md, 0.17.x).
+//
+// PEERS_GRAPHILE_OPTIONS=toplevel (not the default): "batched" passes those
+// options beside `concurrency` in runOnce's options, as a new user might.
+// graphile-worker 0.17.3 ignores them there ("Do not know how to convert
+// config option 'localQueue' into its preset equivalent; ignoring." on
+// stderr) and runs at its defaults. With per-job log lines (no
+// NO_LOG_SUCCESS) this reproduces issue 10's 1,727-2,053/s for "batched"
+// (2,062-2,149/s here against 9,596-9,896/s set up as above; docs/benchmarks.md).
 "use strict";
 const http = require("http");
 const { runOnce, runMigrations } = require("graphile-worker");
@@ -74,12 +82,10 @@ async function main() {
     return;
   }
   if (mode !== "defaults" && mode !== "batched") throw new Error(`unknown mode ${mode}`);
-  await runOnce({
-    concurrency,
-    taskList,
-    noHandleSignals: false,
-    preset: { worker: mode === "batched" ? batching : {} },
-  });
+  const options = { concurrency, taskList, noHandleSignals: false };
+  if (mode === "batched" && process.env.PEERS_GRAPHILE_OPTIONS === "toplevel") Object.assign(options, batching);
+  else options.preset = { worker: mode === "batched" ? batching : {} };
+  await runOnce(options);
   agent.destroy();
 }
 
