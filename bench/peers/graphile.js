@@ -38,7 +38,21 @@ if (target.hostname !== "127.0.0.1" && target.hostname !== "[::1]") {
 // its connections to a receiver open.
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
+// PEERS_HTTP (bench/peers/variants only; default "agent"): "global" uses
+// Node's global agent, "nokeepalive" a new connection per request, "fetch"
+// Node's fetch (undici) instead of http.
+const client = process.env.PEERS_HTTP || "agent";
+if (!["agent", "global", "nokeepalive", "fetch"].includes(client)) throw new Error(`PEERS_HTTP=${client}?`);
+
 function post(body) {
+  if (client === "fetch") {
+    return fetch(target.href, { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+      async (res) => {
+        await res.arrayBuffer();
+        if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      },
+    );
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -46,7 +60,7 @@ function post(body) {
         port: target.port,
         path: target.pathname,
         method: "POST",
-        agent,
+        agent: client === "agent" ? agent : client === "global" ? undefined : new http.Agent({ keepAlive: false }),
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
       },
       (res) => {
