@@ -21,8 +21,9 @@
 // graphile-worker 0.17.3 ignores them there ("Do not know how to convert
 // config option 'localQueue' into its preset equivalent; ignoring." on
 // stderr) and runs at its defaults. With per-job log lines (no
-// NO_LOG_SUCCESS) this reproduces issue 10's 1,727-2,053/s for "batched"
-// (2,062-2,149/s here against 9,596-9,896/s set up as above; docs/benchmarks.md).
+// NO_LOG_SUCCESS) and cold statistics this reproduces issue 10's
+// 1,727-2,053/s for "batched": 1,934-1,959/s against 7,648-8,845/s set up as
+// above (bench/peers/variants, 3 rounds; docs/benchmarks.md, peers section).
 "use strict";
 const http = require("http");
 const { runOnce, runMigrations } = require("graphile-worker");
