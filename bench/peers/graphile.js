@@ -15,6 +15,15 @@
 // "batched": the batching its performance docs recommend for high
 // throughput: localQueue {size: 100}, completeJobBatchDelay 0,
 // failJobBatchDelay 0 (website/docs/performance.md, 0.17.x).
+//
+// PEERS_GRAPHILE_OPTIONS=toplevel (not the default): "batched" passes those
+// options beside `concurrency` in runOnce's options, as a new user might.
+// graphile-worker 0.17.3 ignores them there ("Do not know how to convert
+// config option 'localQueue' into its preset equivalent; ignoring." on
+// stderr) and runs at its defaults. With per-job log lines (no
+// NO_LOG_SUCCESS) and cold statistics this reproduces issue 10's
+// 1,727-2,053/s for "batched": 1,934-1,959/s against 7,648-8,845/s set up as
+// above (bench/peers/variants, 3 rounds; docs/benchmarks.md, peers section).
 "use strict";
 const http = require("http");
 const { runOnce, runMigrations } = require("graphile-worker");
@@ -30,7 +39,21 @@ if (target.hostname !== "127.0.0.1" && target.hostname !== "[::1]") {
 // its connections to a receiver open.
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
+// PEERS_HTTP (bench/peers/variants only; default "agent"): "global" uses
+// Node's global agent, "nokeepalive" a new connection per request, "fetch"
+// Node's fetch (undici) instead of http.
+const client = process.env.PEERS_HTTP || "agent";
+if (!["agent", "global", "nokeepalive", "fetch"].includes(client)) throw new Error(`PEERS_HTTP=${client}?`);
+
 function post(body) {
+  if (client === "fetch") {
+    return fetch(target.href, { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+      async (res) => {
+        await res.arrayBuffer();
+        if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      },
+    );
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -38,7 +61,7 @@ function post(body) {
         port: target.port,
         path: target.pathname,
         method: "POST",
-        agent,
+        agent: client === "agent" ? agent : client === "global" ? undefined : new http.Agent({ keepAlive: false }),
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
       },
       (res) => {
@@ -74,12 +97,10 @@ async function main() {
     return;
   }
   if (mode !== "defaults" && mode !== "batched") throw new Error(`unknown mode ${mode}`);
-  await runOnce({
-    concurrency,
-    taskList,
-    noHandleSignals: false,
-    preset: { worker: mode === "batched" ? batching : {} },
-  });
+  const options = { concurrency, taskList, noHandleSignals: false };
+  if (mode === "batched" && process.env.PEERS_GRAPHILE_OPTIONS === "toplevel") Object.assign(options, batching);
+  else options.preset = { worker: mode === "batched" ? batching : {} };
+  await runOnce(options);
   agent.destroy();
 }
 

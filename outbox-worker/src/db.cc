@@ -149,6 +149,7 @@ struct Database::Impl {
   std::string conninfo;
   std::string worker_id;
   bool with_listen = true;
+  std::string role;
   std::unique_ptr<pqxx::connection> listen;
   std::unique_ptr<Receiver> receiver;
   std::unique_ptr<pqxx::connection> work;
@@ -197,8 +198,9 @@ struct Database::Impl {
   }
 };
 
-Database::Database(std::string conninfo, std::string worker_id, bool listen)
+Database::Database(std::string conninfo, std::string worker_id, bool listen, std::string role)
     : impl_(std::make_unique<Impl>()) {
+  impl_->role = std::move(role);
   impl_->conninfo = std::move(conninfo);
   impl_->worker_id = std::move(worker_id);
   impl_->with_listen = listen;
@@ -235,12 +237,12 @@ void Database::Connect() {
     impl_->work = std::make_unique<pqxx::connection>(impl_->conninfo);
     // Each connection says what it is for in pg_stat_activity, after
     // whatever application_name the operator chose.
-    auto label = [](pqxx::connection& c, const char* role) {
+    auto label = [](pqxx::connection& c, const std::string& role) {
       pqxx::nontransaction(c).exec(
           std::string("SELECT set_config('application_name', current_setting('application_name') || ' (") +
           role + ")', false)");
     };
-    label(*impl_->work, impl_->with_listen ? "claim" : "record");
+    label(*impl_->work, impl_->role);
     impl_->work->prepare("claim", kClaimSql);
     impl_->work->prepare("record", "SELECT webhooks.record($1, $2::jsonb)");
     impl_->work->prepare("release", "SELECT webhooks.release($1, $2::uuid, $3::bigint[])");

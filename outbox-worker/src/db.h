@@ -86,8 +86,9 @@ class DbError : public std::runtime_error {
 class Database {
  public:
   // listen = false: no LISTEN connection (listen_fd() is -1 and
-  // ConsumeNotifications() must not be called).
-  Database(std::string conninfo, std::string worker_id, bool listen = true);
+  // ConsumeNotifications() must not be called). role: what the work
+  // connection is for, in its application_name ("webhooks-worker (role)").
+  Database(std::string conninfo, std::string worker_id, bool listen = true, std::string role = "work");
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -28,7 +28,7 @@ Recorder::Recorder(const Config& cfg, Metrics& metrics, FatalError& fatal, std::
       metrics_(metrics),
       fatal_(fatal),
       wake_(std::move(wake)),
-      db_(cfg.database_url, cfg.worker_id, /*listen=*/false),
+      db_(cfg.database_url, cfg.worker_id, /*listen=*/false, "record"),
       conn_("recorder", db_, metrics, fatal, cfg.reconnect_max_backoff, /*report_up=*/false),
       thread_([this] { Loop(); }) {}
 

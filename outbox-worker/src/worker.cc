@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "claim_policy.h"
+#include "claimer.h"
 #include "db.h"
 #include "db_supervisor.h"
 #include "dispatcher.h"
@@ -51,11 +52,14 @@ struct Worker::Impl {
   StopSignal stop;
   HttpClient http;
   FatalError fatal;  // wakes the loop (http) when the recorder hits an error that cannot heal
-  Database db;       // claim + LISTEN
+  Database db;       // LISTEN + work (next_due, release)
   DbSupervisor conn;
   // Records results on its own connection and thread; declared after http
   // and fatal (it uses both) so that it is stopped first.
   Recorder recorder;
+  // Claims on its own connection and thread, so the wire keeps moving while
+  // a claim runs (claimer.h has the figures).
+  Claimer claimer;
   Dispatcher dispatcher;
   ClaimPolicy policy;
   Backoff claim_backoff;
@@ -77,6 +81,7 @@ struct Worker::Impl {
         db(cfg.database_url, cfg.worker_id),
         conn("loop", db, m, fatal, cfg.reconnect_max_backoff, /*report_up=*/true),
         recorder(cfg, m, fatal, [this] { http.Wakeup(); }),
+        claimer(cfg, m, fatal, [this] { http.Wakeup(); }),
         policy(PolicyOptions(cfg)),
         claim_backoff(milliseconds(100), cfg.reconnect_max_backoff) {}
 
@@ -131,18 +136,23 @@ struct Worker::Impl {
     spdlog::debug("event=worker_waiting waiting={}", *change);
   }
 
-  // Returns false on a fatal error (--once only).
-  bool MaybeClaim(Clock::time_point now) {
-    Load load = CurrentLoad();
-    auto plan = policy.Plan(now, load);
-    if (!plan) return true;
-    std::vector<ClaimedMessage> got;
-    try {
-      got = db.Claim(plan->count, cfg.lease, plan->skip);
-    } catch (const DbError& e) {
-      conn.OnError("claim", e, now, Held());
+  // Asks the claimer for a claim when the policy says so (one at a time).
+  void MaybeClaim(Clock::time_point now) {
+    if (claimer.busy()) return;
+    auto plan = policy.Plan(now, CurrentLoad());
+    if (plan) claimer.Start(std::move(*plan));
+  }
+
+  // Takes a finished claim: queues and sends what it got. Returns false on a
+  // fatal error (--once only).
+  bool TakeClaim(Clock::time_point now) {
+    auto outcome = claimer.Take();
+    if (!outcome) return true;
+    const std::optional<ClaimPlan> plan = std::move(outcome->plan);
+    std::vector<ClaimedMessage> got = std::move(outcome->got);
+    if (outcome->error) {  // logged by the claimer's connection supervisor
       policy.OnClaimFailed(now, claim_backoff.Next());
-      return !(cfg.once && e.kind() == DbErrorKind::kPermanent);
+      return !(cfg.once && outcome->error->kind() == DbErrorKind::kPermanent);
     }
     claim_backoff.Reset();
     metrics.AddClaimed(long(got.size()));
@@ -325,7 +335,8 @@ struct Worker::Impl {
     auto sooner = [&until](Clock::time_point t) { until = std::min(until, t); };
     if (!collected.empty()) sooner(oldest_collected + cfg.record_interval);
     if (!conn.connected()) sooner(conn.next_connect_at());
-    if (!draining && conn.connected()) sooner(policy.WakeAt(now, CurrentLoad()));
+    // While a claim runs the claimer wakes the loop when it is done.
+    if (!draining && conn.connected() && !claimer.busy()) sooner(policy.WakeAt(now, CurrentLoad()));
     if (draining) sooner(drain_deadline);
     if (now >= until) return milliseconds(0);
     return duration_cast<milliseconds>(until - now) + milliseconds(1);
@@ -358,19 +369,23 @@ struct Worker::Impl {
         }
         now = Clock::now();
       }
+      if (!TakeClaim(now)) {
+        spdlog::error("event=exit reason={}", Q("--once: claim failed"));
+        return 1;
+      }
       if (conn.connected() && !draining) {
         SyncWaiting(now);
-        if (conn.connected() && !MaybeClaim(now)) {
-          spdlog::error("event=exit reason={}", Q("--once: claim failed"));
-          return 1;
-        }
+        if (conn.connected()) MaybeClaim(now);
         if (auto f = fatal.Get()) return ExitConfig(*f);
       }
       MaybeRecord(now);
       if (conn.connected() && !draining && now >= next_lag_probe_at) ProbeNextDue(now);
 
-      if (draining && (dispatcher.in_flight() == 0 || now >= drain_deadline)) return FinishDrain();
-      if (cfg.once && policy.done() && dispatcher.in_flight() == 0 && unrecorded() == 0) {
+      // A claim still running when draining began is waited for (its
+      // messages are then released), unless the grace period ends first.
+      if (draining && ((dispatcher.in_flight() == 0 && !claimer.busy()) || now >= drain_deadline))
+        return FinishDrain();
+      if (cfg.once && policy.done() && !claimer.busy() && dispatcher.in_flight() == 0 && unrecorded() == 0) {
         spdlog::info("event=done reason={}", Q("--once: nothing more is due"));
         return 0;
       }

@@ -128,9 +128,9 @@ TEST_F(Integration, MetricsAndHealthServedByTheRunningDaemon) {
   EXPECT_EQ(health->status, 200);
   // and the database sees which connection does what
   EXPECT_EQ(
-      db_->Count("SELECT count(DISTINCT substring(application_name FROM ' \\((claim|listen|record)\\)$')) "
+      db_->Count("SELECT count(DISTINCT substring(application_name FROM ' \\((claim|listen|record|work)\\)$')) "
                  "FROM pg_stat_activity WHERE datname = current_database()"),
-      3);
+      4);
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(15s), 0);
 }
@@ -379,17 +379,17 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   Publish(3);
   auto w = Start({"--allow-private-networks", "--worker-id", "phoenix"});
   ASSERT_TRUE(rx.WaitFor(3, 15s));
-  // Cut all three of the worker's connections (work, LISTEN, recorder)
-  // while its requests are in flight.
+  // Cut all four of the worker's connections (work, LISTEN, claimer,
+  // recorder) while its requests are in flight.
   auto connections = [&] {
     return db_->Count(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()");
   };
-  ASSERT_TRUE(Eventually([&] { return connections() == 3; }, 10s)) << "connections=" << connections();
+  ASSERT_TRUE(Eventually([&] { return connections() == 4; }, 10s)) << "connections=" << connections();
   EXPECT_EQ(db_->Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                        "WHERE application_name LIKE 'webhooks-worker (%)' AND datname = current_database()"),
-            3);
+            4);
   std::this_thread::sleep_for(200ms);
   rx.Unhold();  // results arrive while the worker may still be reconnecting
   EXPECT_TRUE(Eventually([&] { return Delivered() == 3; }, 20s)) << "delivered=" << Delivered();
@@ -404,6 +404,7 @@ TEST_F(Integration, DatabaseLossIsSurvivedAndResultsRecordedAfterReconnect) {
   std::string log = w->log();
   EXPECT_GE(Occurrences(log, "event=db_connected conn=loop"), 2u) << "expected the loop to reconnect";
   EXPECT_GE(Occurrences(log, "event=db_connected conn=recorder"), 2u) << "expected the recorder to reconnect";
+  EXPECT_GE(Occurrences(log, "event=db_connected conn=claimer"), 2u) << "expected the claimer to reconnect";
   EXPECT_NE(log.find("event=db_lost"), std::string::npos);
 }
 
