@@ -398,16 +398,15 @@ BEGIN
         last_failed := coalesce(last_failed, h.failed_last);
         IF unreported > 0 AND (reported_at IS NULL OR reported_at <= now() - alert_window)
            AND EXISTS (SELECT FROM webhooks.event_types t WHERE t.name = 'webhooks.message.failed') THEN
-            INSERT INTO webhooks.events (event_type, payload, about_subscription_id)
-            VALUES ('webhooks.message.failed',
-                    jsonb_build_object('subscription', sub.name, 'subscription_id', sub.id,
+            PERFORM webhooks.store_event('webhooks.message.failed',
+                                jsonb_build_object('subscription', sub.name, 'subscription_id', sub.id,
                                        'url', webhooks.redact_url(sub.url),
                                        'count', unreported, 'window', alert_window::text, 'since', reported_at,
                                        'message_id', last_failed->'message_id', 'event_id', last_failed->'event_id',
                                        'event_type', last_failed->'event_type', 'attempts', last_failed->'attempts',
                                        'status_code', last_failed->'status_code', 'error', last_failed->'error',
                                        'response', last_failed->'response'),
-                    sub.id);
+                    NULL, sub.id);
             unreported := 0;
             reported_at := now();
             last_failed := NULL;
@@ -447,14 +446,13 @@ BEGIN
          WHERE s.id = sub.id;
 
         IF verdict = 'pause' AND EXISTS (SELECT FROM webhooks.event_types t WHERE t.name = 'webhooks.subscription.paused') THEN
-            INSERT INTO webhooks.events (event_type, payload, about_subscription_id)
-            VALUES ('webhooks.subscription.paused',
-                    jsonb_build_object('subscription', sub.name, 'subscription_id', sub.id,
+            PERFORM webhooks.store_event('webhooks.subscription.paused',
+                                jsonb_build_object('subscription', sub.name, 'subscription_id', sub.id,
                                        'url', webhooks.redact_url(sub.url), 'reason', 'gone',
                                        'last_error', 'paused: the receiver answered 410 Gone (' || coalesce(p.last_error, 'HTTP 410') || ')',
                                        'status_code', p.last_status, 'response', left(p.last_response, 256),
                                        'paused_at', now()),
-                    sub.id);
+                    NULL, sub.id);
         END IF;
     END LOOP;
 END

@@ -36,7 +36,7 @@ BEGIN
     END IF;
     -- an operator who unregistered the type has opted out; never fail the UPDATE for it
     IF EXISTS (SELECT FROM webhooks.event_types t WHERE t.name = kind) THEN
-        INSERT INTO webhooks.events (event_type, payload, about_subscription_id) VALUES (kind, payload, NEW.id);
+        PERFORM webhooks.store_event(kind, payload, NULL, NEW.id);
     END IF;
     RETURN NULL;
 END

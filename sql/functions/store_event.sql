@@ -1,5 +1,7 @@
 -- Stores one event in the caller's transaction and queues its fan-out: the
--- write path behind webhooks.publish and watched tables' row triggers.
+-- write path behind webhooks.publish, watched tables' row triggers and the
+-- extension's own operational events (about_subscription_id: the
+-- subscription an operational event is about, which never receives it).
 -- One statement inserts the event (only if its type is registered: the join
 -- with event_types is the check) and, if any subscription is routed to its
 -- type, one webhooks.fan_out_queue row naming them (contract §5: those that
@@ -15,7 +17,8 @@
 -- Internal: called as the extension's owner by SECURITY DEFINER functions
 -- that pin search_path (hence no SET clause here); every name is qualified.
 -- Handles built-in types only (text, jsonb): the payload was rendered before.
-CREATE OR REPLACE FUNCTION webhooks.store_event(event_type text, payload jsonb, idempotency_key text)
+CREATE OR REPLACE FUNCTION webhooks.store_event(event_type text, payload jsonb, idempotency_key text,
+                                                about_subscription_id bigint DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql
 AS $$
@@ -42,8 +45,8 @@ BEGIN
     END IF;
 
     WITH event AS (
-        INSERT INTO webhooks.events AS e (event_type, payload, idempotency_key, admitted)
-        SELECT t.name, store_event.payload, store_event.idempotency_key, true
+        INSERT INTO webhooks.events AS e (event_type, payload, idempotency_key, about_subscription_id, admitted)
+        SELECT t.name, store_event.payload, store_event.idempotency_key, store_event.about_subscription_id, true
           FROM webhooks.event_types t
          WHERE t.name = store_event.event_type
         RETURNING e.id, e.event_type, e.created_at
@@ -52,7 +55,9 @@ BEGIN
         SELECT event.id, event.created_at, routed.ids
           FROM event
           CROSS JOIN LATERAL (SELECT pg_catalog.array_agg(r.subscription_id) AS ids
-                                FROM webhooks.routes r WHERE r.event_type = event.event_type) routed
+                                FROM webhooks.routes r
+                               WHERE r.event_type = event.event_type
+                                 AND r.subscription_id IS DISTINCT FROM store_event.about_subscription_id) routed
          WHERE routed.ids IS NOT NULL
         RETURNING 1
     )
@@ -72,8 +77,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION webhooks.store_event(text, jsonb, text) IS
+COMMENT ON FUNCTION webhooks.store_event(text, jsonb, text, bigint) IS
     'internal: stores an event and queues its fan-out in one statement (webhooks.publish, watched tables); returns its id';
 
 /* internal to the publishing paths, which run as the extension's owner */
-REVOKE ALL ON FUNCTION webhooks.store_event(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION webhooks.store_event(text, jsonb, text, bigint) FROM PUBLIC;

@@ -1,5 +1,7 @@
 -- A direct INSERT INTO webhooks.events (contract §5), one row at a time:
--- its type must be registered (the error names it), its payload within
+-- its type must not be under "webhooks." (contract §9: the extension's own
+-- code publishes those, through webhooks.store_event, which marks its rows
+-- admitted), its type must be registered (the error names it), its payload within
 -- webhooks.max_payload_bytes (webhooks.payload_within_limit), an idempotency
 -- key valid, and a repeated key for the same type publishes nothing (the row
 -- is skipped; webhooks.idempotent_event). Then, as webhooks.store_event does
@@ -27,6 +29,10 @@ DECLARE
 BEGIN
     IF NEW.event_type IS NULL THEN
         RAISE EXCEPTION 'event_type may not be NULL' USING ERRCODE = 'not_null_violation';
+    END IF;
+    IF NEW.event_type LIKE 'webhooks.%' AND NEW.created_at = now() THEN
+        RAISE EXCEPTION 'event type "%" is reserved: types under "webhooks." are published by pg_webhooks itself', NEW.event_type
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NOT EXISTS (SELECT FROM webhooks.event_types WHERE name = NEW.event_type) THEN
         RAISE EXCEPTION 'unknown event type "%"', NEW.event_type
@@ -66,28 +72,3 @@ CREATE OR REPLACE TRIGGER _100_accept
     BEFORE INSERT ON webhooks.events
     FOR EACH ROW WHEN (NEW.admitted IS NULL)
     EXECUTE FUNCTION webhooks.tg_events__accept();
-
--- Event types under "webhooks." belong to the extension (contract §9): only
--- the extension's own code (running as the owner of webhooks.events) may
--- insert them; a publisher's or admin's direct INSERT is refused.
--- SECURITY INVOKER on purpose: current_user is then whoever executes the
--- INSERT (the extension's SECURITY DEFINER functions run as its owner). The
--- WHEN clause keeps it off every other event's path.
-CREATE OR REPLACE FUNCTION webhooks.tg_events__reserved()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path TO pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'USAGE') THEN
-        RAISE EXCEPTION 'event type "%" is reserved: types under "webhooks." are published by pg_webhooks itself', NEW.event_type
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE OR REPLACE TRIGGER _050_reserved
-    BEFORE INSERT ON webhooks.events
-    FOR EACH ROW WHEN (NEW.event_type LIKE 'webhooks.%')
-    EXECUTE FUNCTION webhooks.tg_events__reserved();
