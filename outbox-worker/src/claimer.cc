@@ -25,7 +25,7 @@ void Claimer::Start(ClaimPlan plan) {
     std::lock_guard lk(mu_);
     plan_ = std::move(plan);
   }
-  cv_.notify_one();
+  cv_.notify_all();  // the thread, and never a Wait() (the loop calls both)
 }
 
 bool Claimer::busy() const {
@@ -35,6 +35,14 @@ bool Claimer::busy() const {
 
 std::optional<Claimer::Outcome> Claimer::Take() {
   std::lock_guard lk(mu_);
+  std::optional<Outcome> out;
+  out.swap(outcome_);
+  return out;
+}
+
+std::optional<Claimer::Outcome> Claimer::Wait() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [this] { return !plan_ && !running_; });
   std::optional<Outcome> out;
   out.swap(outcome_);
   return out;
@@ -66,6 +74,7 @@ void Claimer::Loop() {
     running_ = false;
     outcome_ = std::move(o);
     lk.unlock();
+    cv_.notify_all();  // Wait()
     wake_();
     lk.lock();
   }

@@ -63,6 +63,10 @@ class Claimer {
   bool busy() const;
   // The outcome of the claim asked for, once it is done (then !busy()).
   std::optional<Outcome> Take();
+  // Waits for the claim asked for (if any) to finish and takes its outcome:
+  // on shutdown, so that messages it leased are released, not left to
+  // their leases' expiry.
+  std::optional<Outcome> Wait();
 
  private:
   void Loop();

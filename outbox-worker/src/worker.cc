@@ -275,6 +275,11 @@ struct Worker::Impl {
       r.error = "aborted: the worker stopped at the end of --grace-period (the receiver may have got it)";
       if (auto f = dispatcher.Finish(std::move(r), std::time(nullptr))) collected.push_back(f->result);
     }
+    // A claim still running when the grace period ended: its messages were
+    // never sent, so they are released with the rest.
+    if (auto late = claimer.Wait()) {
+      for (auto& m : late->got) dispatcher.Queue(std::move(m));
+    }
     auto release = dispatcher.Abandon({});
     size_t abandoned = aborted.size();
     Collect(Clock::now());
