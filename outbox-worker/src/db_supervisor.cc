@@ -15,6 +15,13 @@ void FatalError::Set(const std::string& what) {
   if (wake_) wake_();
 }
 
+bool FatalError::ClaimReport() {
+  std::lock_guard lk(mu_);
+  if (reported_) return false;
+  reported_ = true;
+  return true;
+}
+
 std::optional<std::string> FatalError::Get() const {
   std::lock_guard lk(mu_);
   return what_;
@@ -32,7 +39,7 @@ DbSupervisor::DbSupervisor(std::string name, Database& db, Metrics& metrics, Fat
 namespace {
 
 void ReportFatal(FatalError& fatal, const std::string& conn, const char* op, const DbError& e) {
-  if (fatal.Get()) return;  // once
+  if (!fatal.ClaimReport()) return;  // once, whichever connection fails first
   spdlog::critical(
       "event=config_error conn={} op={} error={} note={}", conn, op, Q(e.what()),
       Q("this cannot heal by retrying: check the credentials, that the database has CREATE EXTENSION "

@@ -31,10 +31,15 @@ class FatalError {
   // Keeps the first message; wakes the loop. Thread-safe.
   void Set(const std::string& what);
   std::optional<std::string> Get() const;
+  // True for the first caller only: the one that reports the error. The
+  // loop, the claimer and the recorder each have a connection, and a missing
+  // grant fails all three at once; the error is reported once.
+  bool ClaimReport();
 
  private:
   mutable std::mutex mu_;
   std::optional<std::string> what_;
+  bool reported_ = false;
   std::function<void()> wake_;
 };
 
